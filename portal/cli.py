@@ -1,0 +1,39 @@
+"""Command-line entry points: `flask portal …` and `flask worker`."""
+from __future__ import annotations
+
+import os
+import threading
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+portal_cli = AppGroup("portal", help="Commandes d'exploitation du portail.")
+
+
+@portal_cli.command("serve")
+@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1 ou $HOST")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int, show_default="5000 ou $PORT")
+def serve(host: str, port: int) -> None:
+    """Serve the portal locally with the message worker running beside it."""
+    from flask import current_app
+    from werkzeug.serving import run_simple
+
+    from .messaging.worker import run_worker
+
+    app = current_app._get_current_object()
+    stop = threading.Event()
+    threading.Thread(target=run_worker, args=(app, stop), name="worker", daemon=True).start()
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        stop.set()
+
+
+def register_cli(app: Flask) -> None:
+    from .auth.cli import register as register_auth
+    from .messaging.cli import register as register_messaging
+
+    register_auth(portal_cli)
+    register_messaging(app)
+    app.cli.add_command(portal_cli)

@@ -1,0 +1,40 @@
+"""French formatting of money and dates (Babel, fr_FR), shared by pages, PDFs and e-mails."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+
+LOCALE = "fr_FR"
+
+
+def money(amount: Decimal | int | str) -> str:
+    """1382.76 → '1 382,76 €' (ordinary spaces, so that tests and PDFs read the same text)."""
+    text = format_currency(Decimal(amount), "EUR", locale=LOCALE)
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def money_per_month(amount: Decimal) -> str:
+    return f"{money(amount)} / mois"
+
+
+def number(value: Decimal | int, digits: int = 2) -> str:
+    """A plain French number, for CSV and tables: 1382.76 → '1382,76'."""
+    return format_decimal(Decimal(value), format="0." + "0" * digits if digits else "0", locale=LOCALE)
+
+
+def day(value: date | datetime | None) -> str:
+    """dd/mm/yyyy, the only date format the portal shows."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return format_date(value, "dd/MM/yyyy", locale=LOCALE)
+
+
+def register_filters(app) -> None:
+    app.add_template_filter(money, "money")
+    app.add_template_filter(money_per_month, "money_month")
+    app.add_template_filter(day, "day")

@@ -1,0 +1,62 @@
+"""The outbox: every e-mail and SMS is a row written in the transaction that caused it."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, Enum, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import now
+from ..extensions import db
+
+
+class Channel(str, enum.Enum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class Delivery(str, enum.Enum):
+    PENDING = "pending"   # waiting for the worker (first try or a retry)
+    SENT = "sent"         # handed to the backend
+    FAILED = "failed"     # gave up after the last retry; the error is kept
+
+
+class Message(db.Model):
+    __tablename__ = "message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[Channel] = mapped_column(Enum(Channel, name="message_channel", values_callable=lambda e: [m.value for m in e]), nullable=False)
+    # Stable Message-ID: a receiving server can recognise a retried message.
+    message_id: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    sender: Mapped[str] = mapped_column(String(254), nullable=False)
+    to: Mapped[str] = mapped_column(Text, nullable=False)          # comma-separated addresses or one phone number
+    cc: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    subject: Mapped[str] = mapped_column(String(300), default="", nullable=False)
+    body_text: Mapped[str] = mapped_column(Text, nullable=False)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[Delivery] = mapped_column(Enum(Delivery, name="message_status", values_callable=lambda e: [m.value for m in e]), default=Delivery.PENDING, nullable=False, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, nullable=False, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    attachments: Mapped[list["Attachment"]] = relationship(back_populates="message", cascade="all, delete-orphan", order_by="Attachment.id")
+
+    @property
+    def recipients(self) -> list[str]:
+        return [a for a in (self.to.split(",") + self.cc.split(",")) if a]
+
+
+class Attachment(db.Model):
+    """Kept in the database with its message, so a message and its files commit together."""
+    __tablename__ = "message_attachment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id", ondelete="CASCADE"), nullable=False, index=True)
+    filename: Mapped[str] = mapped_column(String(200), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+    message: Mapped[Message] = relationship(back_populates="attachments")
