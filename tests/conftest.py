@@ -38,7 +38,6 @@ def _app(database_url, tmp_path_factory):
         "STORAGE_DIR": str(instance / "storage"),
         "MAIL_URL": "outbox",
         "BASE_URL": "http://localhost",
-        "SERVER_NAME": "localhost",
         "RATELIMIT_STORAGE_URI": "memory://",
     })
     with app.app_context():
