@@ -1,0 +1,47 @@
+"""Catalog pages and look-ups for the broker: product sheets, communes of a postcode."""
+from flask import Blueprint, abort, jsonify, render_template, request
+from flask_login import login_required
+
+from .geo import communes_for, is_valid_postcode
+from .loader import get_catalog
+
+bp = Blueprint("catalog", __name__)
+
+
+@bp.record_once
+def validate_catalog(state) -> None:
+    """Read the catalog when the application is built, so that a broken file stops start-up."""
+    get_catalog()
+
+
+@bp.app_context_processor
+def catalog_globals() -> dict:
+    return {
+        "catalog_products": lambda: get_catalog().products,
+        "insurer_lines": lambda: get_catalog().insurer.legal_lines,
+    }
+
+
+@bp.get("/api/communes")
+@login_required
+def communes():
+    """Communes of a postcode, for the "Ville" list that follows the "Code postal" field."""
+    postcode = request.args.get("code_postal", "").strip()
+    if not is_valid_postcode(postcode):
+        return jsonify(erreur="Code postal invalide : 5 chiffres attendus."), 400
+    found = communes_for(postcode)
+    body = {"communes": [{"code": commune.insee_code, "nom": commune.name} for commune in found]}
+    if not found:
+        body["erreur"] = "Aucune commune pour ce code postal."
+    return jsonify(body)
+
+
+@bp.get("/vente-directe/<code>")
+@login_required
+def product(code: str):
+    catalog = get_catalog()
+    try:
+        chosen = catalog.product(code)
+    except KeyError:
+        abort(404)
+    return render_template("catalog/product.html", catalog=catalog, product=chosen)
