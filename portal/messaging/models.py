@@ -41,6 +41,10 @@ class Message(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Lease taken by the worker delivering the message: no other worker claims it until
+    # locked_until has passed (a worker that died mid-delivery releases it that way).
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_by: Mapped[str | None] = mapped_column(String(100))
 
     attachments: Mapped[list["Attachment"]] = relationship(back_populates="message", cascade="all, delete-orphan", order_by="Attachment.id")
 
