@@ -10,10 +10,8 @@ from portal.catalog.loader import CatalogError, get_catalog
 
 
 @pytest.fixture
-def logged_in(client, broker):
-    with client.session_transaction() as session:
-        session["_user_id"] = str(broker.id)
-        session["_fresh"] = True
+def logged_in(client, broker, login):
+    assert login(broker.email).status_code == 200
     return client
 
 

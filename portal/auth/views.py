@@ -1,0 +1,176 @@
+"""Login, first connection, password pages and logout.
+
+Limits (per client address unless said otherwise):
+- login POST: 10 per minute; per identifiant, 30 failed attempts per hour (on top of the
+  per-identifiant slow-down and lock of service.py);
+- "Première connexion" POST: 5 per minute and 20 per hour; per e-mail, 5 per hour;
+- password pages POST: 10 per minute.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..extensions import db, limiter, login_manager
+from . import service
+from .forms import ChangePasswordForm, FirstConnectionForm, InitPasswordForm, LoginForm, add_errors, add_form_error
+from .models import User
+
+bp = Blueprint("auth", __name__)
+
+LOGIN_LIMIT = "10 per minute"
+LOGIN_IDENTIFIANT_LIMIT = "30 per hour"
+FIRST_CONNECTION_LIMIT = "5 per minute;20 per hour"
+FIRST_CONNECTION_EMAIL_LIMIT = "5 per hour"
+PASSWORD_LIMIT = "10 per minute"
+
+LOGGED_OUT = "Vous êtes déconnecté."
+PASSWORD_SET = "Votre mot de passe a été enregistré. Vous pouvez vous connecter."
+PASSWORD_CHANGED = "Votre mot de passe a été modifié."
+
+
+@bp.record_once
+def configure_login(state) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.needs_refresh_message = "Pour votre sécurité, reconnectez-vous pour accéder à cette page."
+    login_manager.needs_refresh_message_category = "info"
+    login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    try:
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    # A deactivated account loses its open sessions at the next request.
+    return user if user is not None and user.active else None
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path of this site (/…), otherwise None."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 33 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _form_key(field: str) -> str:
+    return service.throttle_key(request.form.get(field, ""))
+
+
+def _login_failed(response) -> bool:
+    return response.status_code != 302
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limiter.limit(LOGIN_IDENTIFIANT_LIMIT, methods=["POST"], key_func=lambda: "connexion:" + _form_key("identifiant"),
+               deduct_when=_login_failed)
+def login():
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = service.authenticate(form.identifiant.data, form.mot_de_passe.data)
+        except service.AuthError as refusal:
+            add_form_error(form, refusal.message)
+        else:
+            session.clear()  # a session prepared by someone else never becomes a logged-in one
+            login_user(user)
+            return redirect(next_url or url_for("home.index"))
+    return render_template("auth/login.html", form=form, next_url=next_url)
+
+
+@bp.post("/deconnexion")
+def logout():
+    logout_user()
+    session.clear()
+    flash(LOGGED_OUT, "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/premiere-connexion", methods=["GET", "POST"])
+@limiter.limit(FIRST_CONNECTION_LIMIT, methods=["POST"])
+@limiter.limit(FIRST_CONNECTION_EMAIL_LIMIT, methods=["POST"], key_func=lambda: "init:" + _form_key("email"))
+def first_connection():
+    form = FirstConnectionForm()
+    if form.validate_on_submit():
+        service.request_password_init(form.email.data)
+        return redirect(url_for("auth.first_connection_sent"))
+    return render_template("auth/first_connection.html", form=form)
+
+
+@bp.get("/premiere-connexion/envoye")
+def first_connection_sent():
+    return render_template("auth/first_connection_sent.html")
+
+
+def _link_invalid(message: str):
+    return render_template("auth/link_invalid.html", message=message), 410
+
+
+@bp.route(service.INIT_LINK_PATH + "<token>", methods=["GET", "POST"])
+@limiter.limit(PASSWORD_LIMIT, methods=["POST"])
+def init_password(token: str):
+    try:
+        user = service.user_for_init_link(token)
+    except service.InvalidLink as refusal:
+        return _link_invalid(refusal.message)
+    form = InitPasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.set_password_with_link(token, form.nouveau_mot_de_passe.data, form.confirmation.data)
+        except service.InvalidLink as refusal:
+            return _link_invalid(refusal.message)
+        except service.InvalidInput as refusal:
+            add_errors(form.nouveau_mot_de_passe, refusal.errors.get("new_password", []))
+            add_errors(form.confirmation, refusal.errors.get("confirmation", []))
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+                session.clear()
+            flash(PASSWORD_SET, "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/init_password.html", form=form, user=user)
+
+
+@bp.route("/mot-de-passe", methods=["GET", "POST"])
+@limiter.limit(PASSWORD_LIMIT, methods=["POST"])
+def change_password():
+    logged_in = current_user.is_authenticated
+    form = ChangePasswordForm()
+    if logged_in:
+        del form.identifiant
+    if form.validate_on_submit():
+        try:
+            service.change_password(
+                user=current_user._get_current_object() if logged_in else None,
+                identifiant=None if logged_in else form.identifiant.data,
+                current_password=form.mot_de_passe_actuel.data,
+                new_password=form.nouveau_mot_de_passe.data,
+                confirmation=form.confirmation.data,
+            )
+        except service.InvalidInput as refusal:
+            add_errors(form.mot_de_passe_actuel, refusal.errors.get("current_password", []))
+            add_errors(form.nouveau_mot_de_passe, refusal.errors.get("new_password", []))
+            add_errors(form.confirmation, refusal.errors.get("confirmation", []))
+        except service.AuthError as refusal:
+            add_form_error(form, refusal.message)
+        else:
+            if logged_in:
+                flash(PASSWORD_CHANGED, "success")
+                return redirect(url_for("home.index"))
+            flash(f"{PASSWORD_CHANGED} Vous pouvez vous connecter.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/change_password.html", form=form, logged_in=logged_in)
