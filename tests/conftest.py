@@ -6,10 +6,12 @@ each test.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from portal import create_app
@@ -71,9 +73,21 @@ def app(_app):
         db.session.remove()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in a context of its own, as in production.
+
+    The `app` fixture keeps an application context open for the whole test; a request
+    pushed inside it would otherwise share its `g` (cached CSRF token, cached current user)
+    and its database session with the test and with the previous requests.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return IsolatedClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture

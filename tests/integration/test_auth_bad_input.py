@@ -7,16 +7,11 @@ from hypothesis import strategies as st
 
 from portal.extensions import limiter
 from tests.conftest import csrf_token
-from tests.integration.test_auth_login import IsolatedClient
 
 # Any text a browser can send (no lone surrogates), control characters and NUL included.
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-
-@pytest.fixture
-def client(app):
-    return IsolatedClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture

@@ -11,14 +11,10 @@ from freezegun import freeze_time
 from portal.audit.models import AuditLog
 from portal.extensions import db
 from tests.conftest import PASSWORD, csrf_token
-from tests.integration.test_auth_login import IsolatedClient, form_error, post_login
+from tests.integration.test_auth_login import form_error, post_login
 
 NEW_PASSWORD = "Nouveau-Secret-2026"
 
-
-@pytest.fixture
-def client(app):
-    return IsolatedClient(app, app.response_class, use_cookies=True)
 
 
 def text(response) -> str:

@@ -12,17 +12,13 @@ from portal.audit.models import AuditLog
 from portal.auth.models import AuthToken
 from portal.extensions import db
 from tests.conftest import PASSWORD, csrf_token
-from tests.integration.test_auth_login import IsolatedClient, form_error, post_login
+from tests.integration.test_auth_login import form_error, post_login
 
 SUBJECT = "Mes Solutions Plus - Initialisation de votre mot de passe"
 SENT = "Si un compte existe pour cette adresse, un e-mail vient de vous être envoyé"
 NEW_PASSWORD = "Nouveau-Secret-2026"
 LINK = re.compile(r"http://localhost(/mot-de-passe/initialiser/[A-Za-z0-9_-]+)")
 
-
-@pytest.fixture
-def client(app):
-    return IsolatedClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture

@@ -1,38 +1,19 @@
 """The login page: credentials, slow-down and lock, rate limits, redirects, session, logout."""
 from __future__ import annotations
 
-import contextvars
 import re
 from datetime import timedelta
 from html import unescape
 
 import pytest
-from flask.testing import FlaskClient
 from freezegun import freeze_time
 
 from portal.audit.models import AuditLog
 from portal.auth.models import LoginThrottle, User
 from portal.extensions import db, limiter
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import IsolatedClient, PASSWORD, csrf_token
 
 WRONG = "Pas-le-bon-mot-de-passe-1"
-
-
-class IsolatedClient(FlaskClient):
-    """A test client whose every request runs in a context of its own, as in production.
-
-    The `app` fixture keeps an application context open for the whole test, and a request
-    pushed inside it would share its `g` (cached CSRF token, cached current user) and its
-    database session with the test and with the previous requests.
-    """
-
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    return IsolatedClient(app, app.response_class, use_cookies=True)
 
 
 def text(response) -> str:

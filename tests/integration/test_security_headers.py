@@ -5,12 +5,7 @@ from html import unescape
 
 import pytest
 
-from tests.integration.test_auth_login import IsolatedClient
 
-
-@pytest.fixture
-def client(app):
-    return IsolatedClient(app, app.response_class, use_cookies=True)
 
 
 def directives(csp: str) -> dict[str, str]:
