@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test bench lint install install-dev migrate demo worker clean
+.PHONY: run test install install-dev migrate demo worker clean
 
 # Re-install when pyproject.toml changes; the stamp files record the last install.
 $(BIN)/python:
@@ -43,9 +43,6 @@ run: demo
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
-
-bench: install-dev
-	$(BIN)/python -m bench
 
 worker: install
 	$(FLASK) worker
