@@ -4,31 +4,17 @@ from datetime import date
 import pytest
 
 from portal.catalog.eligibility import add_months, check, effect_date_window
-from portal.catalog.loader import get_catalog
 from portal.catalog.pricing import Family
+from tests.unit.conftest import family, born_aged
 
 TODAY = date(2026, 11, 20)
-EFFECT = date(2026, 12, 1)
 
-
-def family(**changes) -> Family:
-    values = dict(birth_date=date(1978, 5, 4), effect_date=EFFECT, regime="general", zone="2")
-    values.update(changes)
-    return Family(**values)
 
 
 def born_aged(age: int) -> date:
     return date(2026 - age, 5, 4)
 
 
-@pytest.fixture(scope="module")
-def tns():
-    return get_catalog().product("smat-active-tns")
-
-
-@pytest.fixture(scope="module")
-def serenite():
-    return get_catalog().product("smat-serenite")
 
 
 def test_reference_family_is_eligible_to_both_products(tns, serenite):

@@ -12,9 +12,8 @@ import pytest
 from portal.catalog.loader import get_catalog
 from portal.catalog.pricing import Family, PricingError, age_at_effect, instalment, price
 from portal.formatting import money
+from tests.unit.conftest import family, born_aged
 
-EFFECT = date(2026, 12, 1)
-BORN = date(1978, 5, 4)
 SURCO = ("surcomplementaire",)
 FEE = Decimal("1.50")
 
@@ -23,25 +22,8 @@ def cents(amount: Decimal) -> Decimal:
     return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def family(**changes) -> Family:
-    values = dict(birth_date=BORN, effect_date=EFFECT, regime="general", zone="2")
-    values.update(changes)
-    return Family(**values)
 
 
-def born_aged(age: int) -> date:
-    """A birth date giving `age` at the 2026 effect date (age counts by birth year)."""
-    return date(2026 - age, 5, 4)
-
-
-@pytest.fixture(scope="module")
-def tns():
-    return get_catalog().product("smat-active-tns")
-
-
-@pytest.fixture(scope="module")
-def serenite():
-    return get_catalog().product("smat-serenite")
 
 
 @pytest.mark.parametrize("formula, monthly", [

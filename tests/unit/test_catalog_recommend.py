@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from portal.catalog.loader import DEFAULT_PATH, get_catalog, load_catalog
+from portal.catalog.loader import DEFAULT_PATH, load_catalog
 from portal.catalog.pricing import Family
 from portal.catalog.recommend import levels_with, price_all, recommend
 
@@ -23,10 +23,6 @@ def catalog_with(tmp_path, old: str, new: str):
     path.write_text(text.replace(old, new), encoding="utf-8")
     return load_catalog(path)
 
-
-@pytest.fixture(scope="module")
-def tns():
-    return get_catalog().product("smat-active-tns")
 
 
 def test_guide_example_recommends_300_with_surcomplementaire(tns):
