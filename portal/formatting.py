@@ -7,6 +7,8 @@ from decimal import Decimal
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
+from .clock import PARIS, as_utc
+
 LOCALE = "fr_FR"
 
 
@@ -25,16 +27,35 @@ def number(value: Decimal | int, digits: int = 2) -> str:
     return format_decimal(Decimal(value), format="0." + "0" * digits if digits else "0", locale=LOCALE)
 
 
+def _paris(value: datetime) -> datetime:
+    """Stored timestamps are UTC; people read them in Paris time."""
+    return as_utc(value).astimezone(PARIS)
+
+
 def day(value: date | datetime | None) -> str:
-    """dd/mm/yyyy, the only date format the portal shows."""
+    """dd/mm/yyyy, the only date format the portal shows (a timestamp's day in Paris)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.date()
+        value = _paris(value).date()
     return format_date(value, "dd/MM/yyyy", locale=LOCALE)
+
+
+def clock(value: datetime | None, seconds: bool = False) -> str:
+    """HH:MM (or HH:MM:SS) of a timestamp in Paris."""
+    if value is None:
+        return ""
+    return _paris(value).strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def moment(value: datetime | None, seconds: bool = False) -> str:
+    """dd/mm/yyyy HH:MM in Paris, for timestamps shown to people."""
+    return f"{day(value)} {clock(value, seconds)}" if value else ""
 
 
 def register_filters(app) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(money_per_month, "money_month")
     app.add_template_filter(day, "day")
+    app.add_template_filter(clock, "clock")
+    app.add_template_filter(moment, "moment")

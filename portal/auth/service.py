@@ -26,8 +26,9 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.service import record
-from ..clock import PARIS, as_utc, now
+from ..clock import as_utc, now
 from ..extensions import db
+from ..formatting import clock
 from ..messaging.service import queue_email
 from ..security import hash_token, new_token
 from .models import AuthToken, Firm, LoginThrottle, Role, User
@@ -151,10 +152,10 @@ def _recent_failures(counter, at: datetime) -> int:
 
 def _clock_time(moment: datetime) -> str:
     """HH:MM in Paris, rounded up to the minute so that the time shown is never too early."""
-    local = as_utc(moment).astimezone(PARIS)
-    if local.second or local.microsecond:
-        local = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return local.strftime("%H:%M")
+    moment = as_utc(moment)
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return clock(moment)
 
 
 def _locked_message(until: datetime) -> str:
@@ -317,7 +318,7 @@ def request_password_init(email: str) -> None:
         context={
             "user": user,
             "link": current_app.config["BASE_URL"] + INIT_LINK_PATH + token,
-            "expires_at": expires_at.astimezone(PARIS),
+            "expires_at": expires_at,
             "has_password": user.password_hash is not None,
         },
     )

@@ -6,7 +6,6 @@ allow in production. No login, so that a newcomer can follow a first-connection 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from io import BytesIO
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request, send_file
@@ -14,7 +13,6 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer
 
-from ..clock import PARIS, as_utc
 from ..extensions import db
 from .backends import check_configuration
 from .models import Attachment, Channel, Delivery, Message
@@ -45,12 +43,6 @@ def local_only():
         abort(404)
 
 
-def paris_time(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return as_utc(value).astimezone(PARIS).strftime("%d/%m/%Y %H:%M:%S")
-
-
 def linkify(text: str) -> Markup:
     """Escaped text in which every http(s) address is a link."""
     parts, position = [], 0
@@ -66,7 +58,7 @@ def linkify(text: str) -> Markup:
 
 @bp.context_processor
 def helpers() -> dict:
-    return {"paris_time": paris_time, "linkify": linkify, "status_labels": STATUS_LABELS, "channel_labels": CHANNEL_LABELS}
+    return {"linkify": linkify, "status_labels": STATUS_LABELS, "channel_labels": CHANNEL_LABELS}
 
 
 def _message_or_404(message_id: int) -> Message:
