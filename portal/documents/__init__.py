@@ -1,0 +1,1 @@
+"""PDFs of the portal: rendered from pdf_templates/ with WeasyPrint, product documents cached."""

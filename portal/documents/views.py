@@ -1,0 +1,23 @@
+"""The product documents, for the broker's pages ("Pour vous aider dans votre choix")."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import Blueprint, abort, send_file
+from flask_login import login_required
+
+from ..catalog.loader import get_catalog
+from .product_documents import product_document as render_document
+
+bp = Blueprint("documents", __name__)
+
+
+@bp.get("/vente-directe/<product_code>/documents/<kind>")
+@bp.get("/vente-directe/<product_code>/documents/<kind>/<formula_code>")
+@login_required
+def product_document(product_code: str, kind: str, formula_code: str | None = None):
+    try:
+        file = render_document(get_catalog().product(product_code), kind, formula_code)
+    except (KeyError, ValueError):
+        abort(404)
+    return send_file(BytesIO(file.content), mimetype=file.content_type, download_name=file.filename)
