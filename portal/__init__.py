@@ -32,14 +32,20 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .auth.views import bp as auth_bp
     from .catalog.views import bp as catalog_bp
     from .home.views import bp as home_bp
+    from .documents.views import bp as documents_bp
     from .messaging.views import bp as messaging_bp
+    from .quotes.views import bp as quotes_bp
+    from .subscription.views import bp as subscription_bp
     from .cli import register_cli
     from .formatting import register_filters
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(documents_bp)
     app.register_blueprint(messaging_bp)
+    app.register_blueprint(quotes_bp)
+    app.register_blueprint(subscription_bp)
     register_cli(app)
     register_filters(app)
     _register_errors(app)

@@ -19,6 +19,7 @@ def catalog_globals() -> dict:
     return {
         "catalog_products": lambda: get_catalog().products,
         "insurer_lines": lambda: get_catalog().insurer.legal_lines,
+        "catalog_product_name": lambda code: get_catalog().product(code).name,
     }
 
 

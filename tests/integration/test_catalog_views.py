@@ -81,10 +81,11 @@ def test_product_without_association(logged_in):
     assert "Supplément" in page
 
 
-def test_product_pages_are_listed_in_the_side_panel(logged_in):
+def test_choosing_a_product_in_the_side_panel_starts_a_quote(logged_in):
     page = logged_in.get("/vente-directe/smat-serenite").get_data(as_text=True)
-    assert 'href="/vente-directe/smat-active-tns"' in page
-    assert 'href="/vente-directe/smat-serenite"' in page
+    assert 'href="/vente-directe/smat-active-tns/devis"' in page
+    assert 'href="/vente-directe/smat-serenite/devis"' in page
+    assert "Établir un devis" in page
 
 
 def test_unknown_product_is_404(logged_in):

@@ -1,0 +1,1 @@
+"""People search, client synthesis, agenda events, exports."""

@@ -1,0 +1,1 @@
+"""The quote wizard, numbering and versions, issuing, statuses."""

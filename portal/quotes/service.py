@@ -1,0 +1,242 @@
+"""Quote operations: drafts, new versions, issuing by e-mail or on paper, statuses.
+
+Every change of status goes through `transition`, which checks the TRANSITIONS table and
+writes the audit-log row; issuing writes the agenda event and queues the e-mail in the same
+transaction, so a quote is issued entirely or not at all.
+"""
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from ..audit.service import record
+from ..catalog import eligibility
+from ..catalog.loader import get_catalog
+from ..catalog.pricing import price
+from ..clock import PARIS, now, today
+from ..documents.product_documents import quote_attachments
+from ..documents.render import PDF_CONTENT_TYPE
+from ..extensions import db
+from ..messaging.service import File, queue_email
+from ..numbering import next_number
+from ..portfolio.events import record_quote_event
+from ..security import new_token
+from .. import storage
+from ..subscription.models import CustomerLink
+from .devis import render_bia, render_devis
+from .models import TRANSITIONS, Person, Quote, QuoteStatus
+from .wizard import family_of, require_screen
+
+DEVIS_FILENAME = "DEVIS.pdf"
+BIA_FILENAME = "Bulletin individuel d'adhésion.pdf"
+LINK_PATH = "/souscription/"
+COPIED_FIELDS = (
+    "product_code", "person_id", "needs", "effect_date", "regime", "postcode", "commune_code", "city", "birth_date",
+    "has_spouse", "spouse_birth_date", "has_children", "children", "formula_code", "options", "civility", "last_name",
+    "birth_name", "first_name", "address", "address2", "client_postcode", "client_city", "country", "mobile", "email",
+    "without_email",
+)
+
+
+class QuoteError(Exception):
+    """A quote operation refused, with the French message to show."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class AlreadyIssued(QuoteError):
+    """The draft was issued meanwhile (double click, second tab): nothing more to do."""
+
+
+# ---------------------------------------------------------------------------------------
+# Statuses
+
+
+def transition(quote: Quote, to: QuoteStatus, actor, action: str) -> None:
+    if to not in TRANSITIONS[quote.status]:
+        raise QuoteError(f"Un devis « {quote.status.label} » ne peut pas passer à « {to.label} ».")
+    record(actor=actor, object_type="devis", object_id=quote.reference or quote.id, action=action,
+           from_status=quote.status.label, to_status=to.label)
+    quote.status = to
+
+
+def status_on(quote: Quote, day: date) -> QuoteStatus:
+    """The status every page shows: an open quote past its "Expire le" is "Expiré" even before
+    the nightly command writes it."""
+    if quote.status in EXPIRING and quote.expires_on is not None and day > quote.expires_on:
+        return QuoteStatus.EXPIRE
+    return quote.status
+
+
+EXPIRING = frozenset({QuoteStatus.PROPOSE, QuoteStatus.VALIDE, QuoteStatus.EN_ATTENTE, QuoteStatus.ACCEPTE})
+
+
+# ---------------------------------------------------------------------------------------
+# Drafts
+
+
+def start_draft(broker, product_code: str, creation_key: str | None) -> Quote:
+    """A new "Incomplet" quote. The same `creation_key` (the page's hidden field) gives the same
+    draft back, so a double click on the first "Suivant" does not create two."""
+    get_catalog().product(product_code)  # KeyError for an unknown product
+    if creation_key:
+        existing = db.session.scalar(select(Quote).where(Quote.creation_key == creation_key))
+        if existing is not None:
+            if existing.broker_id != broker.id:
+                raise QuoteError("Ce formulaire n'est plus valable : recommencez le devis.")
+            return existing
+    quote = Quote(firm_id=broker.firm_id, broker_id=broker.id, product_code=product_code,
+                  status=QuoteStatus.INCOMPLET, creation_key=creation_key, step=0)
+    db.session.add(quote)
+    db.session.flush()
+    record(actor=broker, object_type="devis", object_id=quote.id, action="Devis commencé",
+           to_status=QuoteStatus.INCOMPLET.label)
+    return quote
+
+
+def new_version_draft(source: Quote, broker, action: str, creation_key: str | None = None) -> Quote:
+    """"Dupliquer" or "Modifier": a draft prefilled with `source`, carrying its number. The same
+    `creation_key` (the button's hidden field) gives the same draft back on a double click."""
+    if source.status is QuoteStatus.INCOMPLET:
+        return source
+    if creation_key:
+        existing = db.session.scalar(select(Quote).where(Quote.creation_key == creation_key))
+        if existing is not None:
+            if existing.broker_id != broker.id or existing.source_id != source.id:
+                raise QuoteError("Ce formulaire n'est plus valable : recommencez.")
+            return existing
+    draft = Quote(firm_id=source.firm_id, broker_id=broker.id, number=source.number, source_id=source.id,
+                  status=QuoteStatus.INCOMPLET, step=1, creation_key=creation_key)
+    for name in COPIED_FIELDS:
+        value = getattr(source, name)
+        setattr(draft, name, list(value) if isinstance(value, list) else dict(value) if isinstance(value, dict) else value)
+    db.session.add(draft)
+    db.session.flush()
+    record(actor=broker, object_type="devis", object_id=source.reference, action=action,
+           detail=f"nouvelle version en préparation (brouillon {draft.id})", to_status=QuoteStatus.INCOMPLET.label)
+    return draft
+
+
+# ---------------------------------------------------------------------------------------
+# Issuing
+
+
+def issue_quote(quote: Quote, broker) -> Quote:
+    """"Valider et envoyer le devis au client": number, version, DEVIS.pdf, e-mail, event."""
+    return _issue(quote, broker, QuoteStatus.VALIDE)
+
+
+def propose_on_paper(quote: Quote, broker) -> Quote:
+    """Client without e-mail: the prefilled "Bulletin individuel d'adhésion" to print; "Proposé"."""
+    return _issue(quote, broker, QuoteStatus.PROPOSE)
+
+
+def _issue(quote: Quote, broker, status: QuoteStatus) -> Quote:
+    require_screen(quote, "recapitulatif")
+    if status is QuoteStatus.VALIDE and (quote.without_email or not quote.email):
+        raise QuoteError("Le client n'a pas d'adresse e-mail : imprimez le bulletin d'adhésion.")
+    if status is QuoteStatus.PROPOSE and not quote.without_email:
+        raise QuoteError("Le client a une adresse e-mail : envoyez-lui le devis.")
+    catalog = get_catalog()
+    product = catalog.product(quote.product_code)
+    family = family_of(quote)
+    day = today()
+    problems = eligibility.check(product, family, day, catalog)
+    if problems:
+        raise QuoteError(" ".join(f"{p.reason} {p.advice}" for p in problems) + " Modifiez l'étape « Vos besoins ».")
+
+    # Claim the draft: of two simultaneous clicks, only one changes a row; the other stops here.
+    claimed = db.session.execute(
+        update(Quote).where(Quote.id == quote.id, Quote.status == QuoteStatus.INCOMPLET)
+        .values(status=status, updated_at=now()).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise AlreadyIssued("Ce devis a déjà été émis.")
+    if quote.number is None:
+        quote.number = next_number("devis", product.number_prefix)
+        quote.version = 1
+    else:
+        # Versions of a number are issued one at a time: locking the issued ones makes a
+        # concurrent issuer of the same number wait, then count this version too.
+        db.session.execute(select(Quote.id).where(Quote.number == quote.number, Quote.version.is_not(None))
+                           .with_for_update()).all()
+        quote.version = (db.session.scalar(select(func.max(Quote.version)).where(Quote.number == quote.number)) or 0) + 1
+    priced = price(product, quote.formula_code, family, quote.options or ())
+    quote.monthly, quote.annual = priced.monthly, priced.annual
+    quote.catalog_version = catalog.version
+    quote.issued_at = now()
+    quote.issued_on = day
+    quote.expires_on = day + timedelta(days=catalog.quote_validity_days)
+    quote.creation_key = None
+    quote.pending_inputs = None
+    quote.person = _person_for(quote)
+    transition(quote, status, broker, "Devis envoyé au client" if status is QuoteStatus.VALIDE
+               else "Bulletin d'adhésion papier édité")
+    db.session.flush()
+
+    formula = product.formula(quote.formula_code)
+    if status is QuoteStatus.VALIDE:
+        pdf = render_devis(quote, catalog, broker)
+        quote.pdf_key = storage.put(pdf)
+        token = _customer_link(quote)
+        queue_email(
+            to=quote.email, cc=broker.email,
+            subject=f"Votre devis {product.name} proposé par {quote.firm.name}",
+            template="quote_sent",
+            context={"quote": quote, "product": product, "formula": formula, "firm": quote.firm,
+                     "link": current_app.config["BASE_URL"] + LINK_PATH + token},
+            attachments=[File(DEVIS_FILENAME, PDF_CONTENT_TYPE, pdf), *quote_attachments(product, quote.formula_code)],
+        )
+        what = "devis envoyé au client par e-mail"
+    else:
+        quote.pdf_key = storage.put(render_bia(quote, catalog, broker))
+        what = "bulletin d'adhésion papier remis au client"
+    record_quote_event(quote, kind="devis_envoye" if status is QuoteStatus.VALIDE else "devis_propose",
+                       what=what, product_name=product.name, formula_name=formula.name)
+    db.session.commit()
+    return quote
+
+
+def _person_for(quote: Quote) -> Person:
+    """The portfolio's client: the one of the quote's number, else a match on name, birth date
+    and e-mail in the firm, else a new one; updated with the details as quoted."""
+    person = quote.person
+    if person is None:
+        person = db.session.scalar(select(Person).where(
+            Person.firm_id == quote.firm_id, Person.birth_date == quote.birth_date,
+            Person.search_name == search_name(quote.last_name, quote.first_name),
+            Person.email == (quote.email or "")).limit(1))
+    if person is None:
+        person = Person(firm_id=quote.firm_id)
+        db.session.add(person)
+    person.civility, person.last_name, person.birth_name = quote.civility, quote.last_name, quote.birth_name or ""
+    person.first_name, person.birth_date = quote.first_name, quote.birth_date
+    person.search_name = search_name(quote.last_name, quote.first_name)
+    person.address, person.address2 = quote.address, quote.address2 or ""
+    person.postcode, person.city, person.country = quote.client_postcode, quote.client_city, quote.country
+    person.mobile, person.email = quote.mobile or "", quote.email or ""
+    return person
+
+
+def search_name(last_name: str, first_name: str) -> str:
+    """"Dupönt", "Jean" → "DUPONT JEAN": what the portfolio's accent-insensitive prefix search matches."""
+    text = unicodedata.normalize("NFKD", f"{last_name} {first_name}")
+    return " ".join("".join(c for c in text if not unicodedata.combining(c)).upper().split())
+
+
+def _customer_link(quote: Quote) -> str:
+    token, token_hash = new_token()
+    end_of_validity = datetime.combine(quote.expires_on, time(23, 59, 59), tzinfo=PARIS)
+    db.session.add(CustomerLink(quote_id=quote.id, token_hash=token_hash, expires_at=end_of_validity))
+    return token
+
+
+def new_creation_key() -> str:
+    return secrets.token_urlsafe(24)

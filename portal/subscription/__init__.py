@@ -1,0 +1,1 @@
+"""The customer's pages, reached from the link of the quote e-mail."""

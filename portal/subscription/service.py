@@ -1,0 +1,83 @@
+"""The customer's link: finding it by its token, what state its quote is in, and the
+birth-date check that stands between a forwarded e-mail and the client's personal data."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ..audit.service import record
+from ..clock import as_utc, now, today
+from ..extensions import db
+from ..formatting import clock
+from ..quotes.models import QuoteStatus
+from ..quotes.service import status_on
+from ..security import hash_token
+from .. import validators
+from .models import CustomerLink
+
+MAX_WRONG_BIRTH_DATES = 5
+LOCK_DURATION = timedelta(minutes=15)
+TOKEN_MAX_LENGTH = 100
+
+
+class LinkLocked(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def find_link(token: str) -> CustomerLink | None:
+    if not token or len(token) > TOKEN_MAX_LENGTH:
+        return None
+    return db.session.scalar(select(CustomerLink).where(CustomerLink.token_hash == hash_token(token)))
+
+
+def closed_reason(link: CustomerLink) -> tuple[str, str] | None:
+    """(title, explanation) when the link no longer opens the quote, else None."""
+    quote = link.quote
+    firm = quote.firm
+    call = f"Pour toute question, contactez votre conseiller {firm.name} au {firm.phone}."
+    status = status_on(quote, today())
+    if status is QuoteStatus.EXPIRE or as_utc(link.expires_at) < now():
+        return ("Ce devis a expiré",
+                f"La proposition n° {quote.number} était valable jusqu'au {quote.expires_on:%d/%m/%Y}. {call}")
+    if status is QuoteStatus.DECLINE:
+        return "Ce devis a été classé sans suite", f"Votre conseiller a clôturé cette proposition. {call}"
+    if status is QuoteStatus.SOUSCRIT:
+        return "Ce devis a déjà été souscrit", f"L'adhésion a été signée. {call}"
+    return None
+
+
+def confirm_birth_date(link: CustomerLink, text: str) -> bool:
+    """True when `text` is the main insured's birth date. Wrong answers in a row lock the link
+    for a while (LinkLocked says until when); the caller commits."""
+    moment = now()
+    if link.locked_until is not None and as_utc(link.locked_until) > moment:
+        raise LinkLocked(_locked_message(link))
+    try:
+        answer = validators.parse_date(text or "")
+    except ValueError:
+        answer = None
+    if answer is not None and answer == link.quote.birth_date:
+        link.failed_attempts = 0
+        link.locked_until = None
+        link.last_opened_at = moment
+        return True
+    link.failed_attempts += 1
+    if link.failed_attempts >= MAX_WRONG_BIRTH_DATES:
+        link.failed_attempts = 0
+        link.locked_until = moment + LOCK_DURATION
+        record(actor="client", object_type="devis", object_id=link.quote.reference, action="Lien verrouillé",
+               detail=f"{MAX_WRONG_BIRTH_DATES} dates de naissance erronées")
+        raise LinkLocked(_locked_message(link))
+    return False
+
+
+def remaining_tries(link: CustomerLink) -> int:
+    return MAX_WRONG_BIRTH_DATES - link.failed_attempts
+
+
+def _locked_message(link: CustomerLink) -> str:
+    return ("Trop de dates de naissance erronées : par sécurité, ce lien est bloqué. "
+            f"Réessayez après {clock(link.locked_until)}.")
