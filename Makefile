@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test install install-dev migrate demo worker clean
+.PHONY: run test bench install install-dev migrate demo worker clean
 
 # Re-install when pyproject.toml changes; the stamp files record the last install.
 $(BIN)/python:
@@ -43,6 +43,10 @@ run: demo
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Performance figures (ratios measured in the same run), one JSON line each.
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 worker: install
 	$(FLASK) worker

@@ -1,0 +1,119 @@
+"""`make bench`: every figure is a ratio (or an absolute of the same process), measured now,
+on this machine, so a noisy machine does not change the verdict. One JSON line per figure.
+
+    python -m bench [--only NAME ...] [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from timeit import Timer
+
+from . import load, setup
+
+GOALS = {  # figure → (comparison, goal), from the quality bars
+    "pricing_us": ("<=", 500),
+    "quote_issue_vs_bare_pdf": ("<=", 2.0),
+    "formula_page_rps_vs_hello": (">=", 0.30),
+}
+
+
+def emit(name: str, value: float, **detail) -> None:
+    comparison, goal = GOALS[name]
+    met = value <= goal if comparison == "<=" else value >= goal
+    print(json.dumps({"figure": name, "value": round(value, 3), "goal": f"{comparison} {goal}", "met": met, **detail},
+                     ensure_ascii=False), flush=True)
+
+
+def pricing_us(quick: bool) -> None:
+    """Price and rank every formula and option (recommend, which prices them all) for a family."""
+    from portal.catalog.loader import get_catalog
+    from portal.catalog.pricing import Family
+    from portal.catalog.recommend import recommend
+
+    product = get_catalog().product("smat-active-tns")
+    family = Family(date(1978, 5, 4), date(2026, 12, 1), "general", "3", date(1980, 2, 29), 3)
+    needs = {"optique": 4, "dentaire": 2, "audiologie": 1, "hospitalisation": 1, "depassements": 4}
+    number = 200 if quick else 2000
+    runs = Timer(lambda: recommend(product, needs, family)).repeat(repeat=7, number=number)
+    emit("pricing_us", min(runs) / number * 1e6, family="conjoint + 3 enfants, zone 3", runs=number * 7)
+
+
+def quote_issue_vs_bare_pdf(quick: bool) -> None:
+    """Issuing (DEVIS.pdf rendered and stored, e-mail queued with the cached product documents,
+    event, audit, commit; no SMTP) against WeasyPrint rendering a bare page with default settings."""
+    from weasyprint import HTML
+
+    from portal.catalog.loader import get_catalog
+    from portal.documents.product_documents import warm
+    from portal.extensions import db
+    from portal.quotes.models import Quote
+    from portal.quotes.service import issue_quote
+
+    count = 8 if quick else 30
+    with tempfile.TemporaryDirectory() as directory:
+        app = setup.make_app(directory)
+        with app.app_context():
+            warm(get_catalog())
+            user = setup.broker()
+            drafts = [setup.ready_draft(user).id for _ in range(count + 2)]
+            timings = []
+            for quote_id in drafts:
+                quote = db.session.get(Quote, quote_id)
+                start = time.perf_counter()
+                issue_quote(quote, user)
+                timings.append(time.perf_counter() - start)
+            issue = statistics.median(timings[2:])  # the first two warm the template caches
+    bare_html = "<html><body><h1>Devis</h1><p>Une page.</p></body></html>"
+    HTML(string=bare_html).write_pdf()
+    bare = statistics.median(_timed(lambda: HTML(string=bare_html).write_pdf(), count))
+    emit("quote_issue_vs_bare_pdf", issue / bare, issue_ms=round(issue * 1000, 1), bare_pdf_ms=round(bare * 1000, 1),
+         quotes=count)
+
+
+def formula_page_rps_vs_hello(quick: bool) -> None:
+    """Requests/s of "Vos solutions" (every formula and option priced, SVG chart) against a
+    Flask hello-world, both under the same gunicorn settings, loaded from loopback."""
+    seconds = 3 if quick else 8
+    with tempfile.TemporaryDirectory() as directory:
+        app = setup.make_app(directory)
+        with app.app_context():
+            user = setup.broker()
+            quote_id = setup.ready_draft(user, screen=2).id
+        portal = load.measure("wsgi:app", f"/devis/{quote_id}/solutions", seconds, login=(setup.BROKER_EMAIL, setup.PASSWORD),
+                              env={"INSTANCE_PATH": directory, "DATABASE_URL": f"sqlite:///{directory}/bench.db"})
+        hello = load.measure("bench.hello:app", "/", seconds)
+    emit("formula_page_rps_vs_hello", portal.rps / hello.rps, formula_page_rps=round(portal.rps, 1),
+         hello_rps=round(hello.rps, 1), gunicorn=load.GUNICORN_SETTINGS, errors=portal.errors + hello.errors)
+
+
+FIGURES = {"pricing_us": pricing_us, "quote_issue_vs_bare_pdf": quote_issue_vs_bare_pdf,
+           "formula_page_rps_vs_hello": formula_page_rps_vs_hello}
+
+
+def _timed(function, count: int) -> list[float]:
+    timings = []
+    for _ in range(count):
+        start = time.perf_counter()
+        function()
+        timings.append(time.perf_counter() - start)
+    return timings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--only", nargs="*", choices=sorted(FIGURES), help="figures to measure (all by default)")
+    parser.add_argument("--quick", action="store_true", help="fewer runs, for a quick look")
+    args = parser.parse_args(argv)
+    for name in args.only or FIGURES:
+        FIGURES[name](args.quick)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
