@@ -44,13 +44,16 @@ def load_config(overrides: dict | None = None) -> dict:
             raise ConfigurationError(f"{name} must be set in the environment in production.")
         return _instance_secret(instance, name.lower(), make)
 
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}"
     config = {
         "PORTAL_ENV": "production" if production else "development",
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": secret("SECRET_KEY", lambda: secrets.token_urlsafe(48)),
         "FIELD_ENCRYPTION_KEY": secret("FIELD_ENCRYPTION_KEY", lambda: Fernet.generate_key().decode()),
-        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        # A server's connections can be cut (restart, idle timeout): test them before use.
+        # A SQLite file has nothing to ping.
+        "SQLALCHEMY_ENGINE_OPTIONS": {} if database_url.startswith("sqlite") else {"pool_pre_ping": True},
         "MAIL_URL": env.get("MAIL_URL", "outbox"),
         "MAIL_FROM": env.get("MAIL_FROM", "Mes Solutions Plus <noreply@mes-solutions-plus.fr>"),
         "SMS_URL": env.get("SMS_URL", "outbox"),

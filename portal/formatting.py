@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
@@ -14,7 +15,13 @@ LOCALE = "fr_FR"
 
 def money(amount: Decimal | int | str) -> str:
     """1382.76 → '1 382,76 €' (ordinary spaces, so that tests and PDFs read the same text)."""
-    text = format_currency(Decimal(amount), "EUR", locale=LOCALE)
+    return _money(Decimal(amount))
+
+
+@lru_cache(maxsize=4096)
+def _money(amount: Decimal) -> str:
+    # Pages show the same few amounts many times (every formula, every option): format each once.
+    text = format_currency(amount, "EUR", locale=LOCALE)
     return text.replace("\u202f", " ").replace("\xa0", " ")
 
 

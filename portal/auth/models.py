@@ -55,7 +55,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, nullable=False)
 
-    firm: Mapped[Firm | None] = relationship(back_populates="users")
+    # Every page shows the firm's name: loaded with the user, in the same query.
+    firm: Mapped[Firm | None] = relationship(back_populates="users", lazy="joined")
 
     @property
     def is_active(self) -> bool:  # Flask-Login

@@ -51,19 +51,25 @@ def levels_with(formula: Formula, options: tuple[Option, ...]) -> Mapping[str, i
     })
 
 
-def price_all(product: Product, family: Family) -> list[FormulaQuote]:
-    """Every formula alone, then with each option, in catalog order: the cards of the second screen."""
+@lru_cache(maxsize=1024)
+def price_all(product: Product, family: Family) -> tuple[FormulaQuote, ...]:
+    """Every formula alone, then with each option, in catalog order: the cards of the second screen.
+
+    A pure function of immutable values, so the formula screen shown again for the same family
+    (every "Précédent", every option ticked without script) is priced once."""
     rating = rate_family(product, family)
-    return [FormulaQuote(candidate.formula, tuple(option.code for option in candidate.options), candidate.levels,
+    return tuple(FormulaQuote(candidate.formula, tuple(option.code for option in candidate.options), candidate.levels,
                          price_formula(product, candidate.formula, rating, candidate.options))
-            for candidate in _candidates(product)]
+            for candidate in _candidates(product))
 
 
-def recommend(product: Product, needs: Mapping[str, int], family: Family) -> Recommendation:
-    """Needs are a level 1..4 for each of the product's need axes; ValueError otherwise."""
+def recommend(product: Product, needs: Mapping[str, int], family: Family,
+              priced: tuple[FormulaQuote, ...] | None = None) -> Recommendation:
+    """Needs are a level 1..4 for each of the product's need axes; ValueError otherwise.
+    `priced` is price_all(product, family) when the caller already has it."""
     asked = _checked_needs(product, needs)
     best: tuple[Decimal, int, FormulaQuote] | None = None
-    for rank, quote in enumerate(price_all(product, family)):
+    for rank, quote in enumerate(priced if priced is not None else price_all(product, family)):
         if quote.covers(asked) and (best is None or quote.price.monthly < best[0]):
             best = (quote.price.monthly, rank, quote)
     if best is not None:

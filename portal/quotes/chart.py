@@ -7,9 +7,11 @@ Built on the server: no script, and the same picture with or without JavaScript.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from markupsafe import Markup, escape
 
-from ..catalog.model import TOP_LEVEL, Catalog, Product
+from ..catalog.model import Catalog, Product
 from ..catalog.recommend import levels_with
 
 ROW_HEIGHT = 58
@@ -20,8 +22,15 @@ LEVEL_HEIGHT = 10
 
 
 def needs_chart(catalog: Catalog, product: Product, needs: dict, selected: str | None, options=()) -> Markup:
+    return _chart(catalog, product, tuple(sorted(needs.items())), selected, tuple(options or ()))
+
+
+@lru_cache(maxsize=2048)
+def _chart(catalog: Catalog, product: Product, asked: tuple, selected: str | None, options: tuple) -> Markup:
+    """The picture depends only on its arguments: drawn once per combination of needs and choice."""
+    needs = dict(asked)
     formulas = product.formulas
-    chosen_options = tuple(product.option(code) for code in options or ())
+    chosen_options = tuple(product.option(code) for code in options)
     bar_width = (WIDTH - LABEL_WIDTH - 10) / len(formulas) - BAR_GAP
     height = ROW_HEIGHT * len(catalog.need_axes) + 34
     parts = [f'<svg class="needs-chart" role="img" aria-labelledby="graphique-titre graphique-desc" '

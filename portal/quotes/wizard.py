@@ -131,7 +131,7 @@ class Solutions:
     """Everything the formula screen shows: every card priced, the advice, the current choice."""
 
     product: Product
-    quotes: list[FormulaQuote]  # every formula alone then with each option (recommend.price_all)
+    quotes: tuple[FormulaQuote, ...]  # every formula alone then with each option (recommend.price_all)
     recommendation: Recommendation
     formula_code: str
     options: tuple[str, ...]
@@ -158,12 +158,15 @@ def solutions(quote: Quote, product: Product, formula_code: str | None = None,
     """The screen for this draft: the broker's choice if any, else the recommended one."""
     require_screen(quote, "solutions")
     family = family_of(quote)
-    advice = recommend(product, quote.needs, family)
+    priced = price_all(product, family)
+    advice = recommend(product, quote.needs, family, priced)
     if formula_code is None:
         formula_code = quote.formula_code or advice.formula_code
         options = tuple(quote.options) if quote.formula_code else advice.options
-    return Solutions(product, price_all(product, family), advice, formula_code, tuple(options or ()),
-                     price(product, formula_code, family, options or ()))
+    options = tuple(options or ())
+    chosen = next((q.price for q in priced if q.formula.code == formula_code and q.options == options), None)
+    return Solutions(product, priced, advice, formula_code, options,
+                     chosen or price(product, formula_code, family, options))
 
 
 def check_solution(form, product: Product) -> tuple[tuple[str, tuple[str, ...]] | None, Errors]:
