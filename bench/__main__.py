@@ -88,7 +88,7 @@ def formula_page_rps_vs_hello(quick: bool) -> None:
             user = setup.broker()
             quote_id = setup.ready_draft(user, screen=2).id
         portal = load.measure("wsgi:app", f"/devis/{quote_id}/solutions", seconds, login=(setup.BROKER_EMAIL, setup.PASSWORD),
-                              env={"INSTANCE_PATH": directory, "DATABASE_URL": f"sqlite:///{directory}/bench.db"})
+                              env={"INSTANCE_PATH": directory, "DATABASE_URL": setup.database_url(directory)})
         hello = load.measure("bench.hello:app", "/", seconds)
     emit("formula_page_rps_vs_hello", portal.rps / hello.rps, formula_page_rps=round(portal.rps, 1),
          hello_rps=round(hello.rps, 1), gunicorn=load.GUNICORN_SETTINGS, errors=portal.errors + hello.errors)

@@ -1,7 +1,6 @@
 """A throw-away portal database for the benchmark: one firm, one broker, drafts ready to issue."""
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from portal import create_app
@@ -18,13 +17,15 @@ BROKER_EMAIL = "courtier@bench.example"
 
 
 def make_app(directory: str):
-    os.environ["INSTANCE_PATH"] = directory
-    os.environ["DATABASE_URL"] = f"sqlite:///{directory}/bench.db"
-    os.environ["BASE_URL"] = "http://127.0.0.1"
-    app = create_app()
+    """The portal on a fresh SQLite database in `directory` (the same settings serve gunicorn)."""
+    app = create_app({"INSTANCE_PATH": directory, "SQLALCHEMY_DATABASE_URI": database_url(directory)})
     with app.app_context():
         db.create_all()
     return app
+
+
+def database_url(directory: str) -> str:
+    return f"sqlite:///{directory}/bench.db"
 
 
 def broker() -> User:

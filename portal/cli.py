@@ -24,10 +24,27 @@ def serve(host: str, port: int) -> None:
     app = current_app._get_current_object()
     stop = threading.Event()
     threading.Thread(target=run_worker, args=(app, stop), name="worker", daemon=True).start()
+    threading.Thread(target=_warm_documents, args=(app,), name="documents", daemon=True).start()
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         stop.set()
+
+
+def _warm_documents(app: Flask) -> None:
+    """Render the product documents once in the background, so the first quote sent waits for none."""
+    from .documents.product_documents import warm
+
+    with app.app_context():
+        warm()
+
+
+@portal_cli.command("documents")
+def documents() -> None:
+    """Render (or find in the cache) every product document of the catalog."""
+    from .documents.product_documents import warm
+
+    click.echo(f"{warm()} documents produit prêts.")
 
 
 def register_cli(app: Flask) -> None:
