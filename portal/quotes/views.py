@@ -100,10 +100,15 @@ def besoins(quote_id: int):
 
 
 def _needs_page(product, quote, values, errors):
+    return _form_page("quotes/needs.html", 0, product, quote, values, errors, catalog=get_catalog())
+
+
+def _form_page(template: str, screen: int, product, quote, values, errors, **extra):
+    """A screen with a "Code postal" / "Ville" pair: the towns of the postcode typed are listed."""
     postcode = (values.get("code_postal") or "").strip()
-    return render_template("quotes/needs.html", product=product, quote=quote, values=values, errors=errors,
-                           communes=communes_for(postcode) if len(postcode) == 5 else [], catalog=get_catalog(),
-                           **_wizard_context(0, quote))
+    return render_template(template, product=product, quote=quote, values=values, errors=errors,
+                           communes=communes_for(postcode) if len(postcode) == 5 else [],
+                           **_wizard_context(screen, quote), **extra)
 
 
 def _needs_values(quote: Quote) -> dict:
@@ -186,10 +191,7 @@ def coordonnees(quote_id: int):
 
 
 def _contact_page(product, quote, values, errors):
-    postcode = (values.get("code_postal") or "").strip()
-    return render_template("quotes/contact.html", product=product, quote=quote, values=values, errors=errors,
-                           communes=communes_for(postcode) if len(postcode) == 5 else [],
-                           **_wizard_context(2, quote))
+    return _form_page("quotes/contact.html", 2, product, quote, values, errors)
 
 
 def _contact_values(quote: Quote) -> dict:

@@ -388,22 +388,15 @@ def _commune(form, postcode_field: str, city_field: str, errors: Errors):
 
 
 def _name(form, name: str, errors: Errors, label: str, required: bool) -> str:
-    text = _text(form, name)
-    if not text:
-        if required:
-            errors[name] = f"Saisissez {label[0].lower()}{label[1:]}."
-        return ""
-    if len(text) > TEXT_MAX[name]:
-        errors[name] = f"{label} compte au plus {TEXT_MAX[name]} caractères."
-        return text
-    try:
-        return validators.person_name(text, label)
-    except ValueError as error:
-        errors[name] = str(error)
-        return text
+    return _checked_text(form, name, errors, label, required, validators.person_name)
 
 
 def _free_text(form, name: str, errors: Errors, label: str, required: bool) -> str:
+    return _checked_text(form, name, errors, label, required, validators.plain_text)
+
+
+def _checked_text(form, name: str, errors: Errors, label: str, required: bool, check) -> str:
+    """The text with its spaces collapsed, or "" and an error; what was typed is kept on error."""
     text = " ".join(_text(form, name).split())
     if not text:
         if required:
@@ -413,7 +406,7 @@ def _free_text(form, name: str, errors: Errors, label: str, required: bool) -> s
         errors[name] = f"{label} compte au plus {TEXT_MAX[name]} caractères."
         return text
     try:
-        return validators.plain_text(text, label)
+        return check(text, label)
     except ValueError as error:
         errors[name] = str(error)
         return text

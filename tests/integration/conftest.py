@@ -1,9 +1,26 @@
-"""Integration fixtures: a real SMTP server on loopback, and the portal pointed at it."""
+"""Integration fixtures: a real SMTP server on loopback, the portal pointed at it, and a
+logged-in broker's quote wizard on a fixed day."""
 from __future__ import annotations
 
 import pytest
+from freezegun import freeze_time
 
 from .smtp_server import Certificate, SmtpServer
+from .wizard import TODAY, Wizard
+
+
+@pytest.fixture
+def quote_day():
+    """The wizard tests' "today" (TODAY): the reference effect date is inside the window."""
+    with freeze_time(TODAY + " 10:00:00") as frozen:
+        yield frozen
+
+
+@pytest.fixture
+def wizard(quote_day, client, broker, login):
+    """The quote wizard driven by the logged-in demo broker."""
+    assert login(broker.email).status_code == 200
+    return Wizard(client)
 
 
 @pytest.fixture

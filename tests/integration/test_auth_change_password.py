@@ -5,7 +5,6 @@ import re
 from datetime import timedelta
 from html import unescape
 
-import pytest
 from freezegun import freeze_time
 
 from portal.audit.models import AuditLog

@@ -2,19 +2,15 @@
 import re
 
 import pytest
-from freezegun import freeze_time
 
 from portal.extensions import db
 from portal.quotes.models import Quote, QuoteStatus
 from portal.subscription.models import CustomerLink
 from tests.conftest import IsolatedClient, csrf_token
-from tests.integration.wizard import TODAY, Wizard, text
+from tests.integration.wizard import Wizard, text
 
 
-@pytest.fixture(autouse=True)
-def frozen_today():
-    with freeze_time(TODAY + " 10:00:00") as frozen:
-        yield frozen
+pytestmark = pytest.mark.usefixtures("quote_day")
 
 
 @pytest.fixture
@@ -58,7 +54,7 @@ def test_the_right_birth_date_opens_the_quote_and_its_documents(prospect, link):
     assert prospect.get(link + "/documents/inconnu").status_code == 404
 
 
-def test_a_wrong_birth_date_says_how_many_tries_are_left_then_locks(prospect, link, frozen_today):
+def test_a_wrong_birth_date_says_how_many_tries_are_left_then_locks(prospect, link, quote_day):
     response = confirm(prospect, link, "05/05/1978")
     assert response.status_code == 422
     assert "Cette date de naissance ne correspond pas au devis. Il vous reste 4 essais." in text(response)
@@ -68,7 +64,7 @@ def test_a_wrong_birth_date_says_how_many_tries_are_left_then_locks(prospect, li
     assert "Trop de dates de naissance erronées" in locked and "Réessayez après 11:15" in locked
     # Even the right answer waits for the end of the lock.
     assert "Trop de dates de naissance erronées" in text(confirm(prospect, link, "04/05/1978"))
-    frozen_today.tick(15 * 60 + 1)
+    quote_day.tick(15 * 60 + 1)
     assert confirm(prospect, link, "04/05/1978").status_code == 302
 
 
@@ -79,11 +75,11 @@ def test_an_unknown_or_tampered_link_gets_a_clear_page(prospect, link):
         assert "Ce lien n'est pas reconnu" in text(response)
 
 
-def test_the_link_closes_after_the_expiry_date(prospect, link, frozen_today):
+def test_the_link_closes_after_the_expiry_date(prospect, link, quote_day):
     confirm(prospect, link, "04/05/1978")
-    frozen_today.move_to("2026-12-20 22:00:00")  # 23:00 in Paris
+    quote_day.move_to("2026-12-20 22:00:00")  # 23:00 in Paris
     assert prospect.get(link).status_code == 200  # still valid on its last day
-    frozen_today.move_to("2026-12-21 08:00:00")
+    quote_day.move_to("2026-12-21 08:00:00")
     response = prospect.get(link)
     assert response.status_code == 410
     page = text(response)

@@ -4,23 +4,12 @@ import re
 from html import unescape
 
 import pytest
-from freezegun import freeze_time
 
 from portal.extensions import db
 from portal.quotes.models import Quote
-from tests.integration.wizard import TODAY, Wizard
 
 
-@pytest.fixture(autouse=True)
-def frozen_today():
-    with freeze_time(TODAY + " 10:00:00"):
-        yield
-
-
-@pytest.fixture
-def wizard(client, broker, login):
-    assert login(broker.email).status_code == 200
-    return Wizard(client)
+pytestmark = pytest.mark.usefixtures("quote_day")
 
 
 def error_of(response, field: str) -> str:

@@ -13,22 +13,13 @@ from portal.portfolio.models import Event
 from portal.quotes.models import Quote, QuoteStatus
 from portal.subscription.models import CustomerLink
 from tests.conftest import csrf_token
-from tests.integration.wizard import TODAY, Wizard, text
+from tests.integration.wizard import Wizard, text
 
 ATTACHMENTS = ["DEVIS.pdf", "IPID SMAT ACTIVE TNS.pdf", "Plaquette SMAT ACTIVE TNS.pdf", "Garanties SMAT ACTIVE TNS 300.pdf",
                "Exemples de remboursements.pdf", "Regles generales.pdf"]
 
 
-@pytest.fixture(autouse=True)
-def frozen_today():
-    with freeze_time(TODAY + " 10:00:00"):
-        yield
-
-
-@pytest.fixture
-def wizard(client, broker, login):
-    assert login(broker.email).status_code == 200
-    return Wizard(client)
+pytestmark = pytest.mark.usefixtures("quote_day")
 
 
 def pdf_text(content: bytes) -> str:

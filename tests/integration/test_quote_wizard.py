@@ -2,27 +2,17 @@
 import re
 
 import pytest
-from freezegun import freeze_time
 
 from portal.audit.models import AuditLog
 from portal.extensions import db
 from portal.quotes.models import Quote, QuoteStatus
 from tests.conftest import csrf_token
-from tests.integration.wizard import REFERENCE_CONTACT, REFERENCE_NEEDS, TODAY, Wizard, text
+from tests.integration.wizard import REFERENCE_NEEDS, text
 
 SPEC_PRICES = {"100": "51,74", "150": "69,94", "200": "87,28", "300": "115,23", "375": "148,76", "450": "183,94"}
 
 
-@pytest.fixture(autouse=True)
-def frozen_today():
-    with freeze_time(TODAY + " 10:00:00"):
-        yield
-
-
-@pytest.fixture
-def wizard(client, broker, login):
-    assert login(broker.email).status_code == 200
-    return Wizard(client)
+pytestmark = pytest.mark.usefixtures("quote_day")
 
 
 def test_vente_directe_opens_the_first_screen_with_the_spec_labels(wizard, client):

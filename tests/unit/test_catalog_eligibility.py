@@ -4,15 +4,10 @@ from datetime import date
 import pytest
 
 from portal.catalog.eligibility import add_months, check, effect_date_window
-from portal.catalog.pricing import Family
-from tests.unit.conftest import family, born_aged
+from tests.unit.conftest import born_aged, family
 
 TODAY = date(2026, 11, 20)
 
-
-
-def born_aged(age: int) -> date:
-    return date(2026 - age, 5, 4)
 
 
 

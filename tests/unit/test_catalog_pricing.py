@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from portal.catalog.loader import get_catalog
-from portal.catalog.pricing import Family, PricingError, age_at_effect, instalment, price
+from portal.catalog.pricing import PricingError, age_at_effect, instalment, price
 from portal.formatting import money
 from tests.unit.conftest import family, born_aged
 
