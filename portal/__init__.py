@@ -34,6 +34,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .home.views import bp as home_bp
     from .documents.views import bp as documents_bp
     from .messaging.views import bp as messaging_bp
+    from .portfolio.views import bp as portfolio_bp
     from .quotes.views import bp as quotes_bp
     from .subscription.views import bp as subscription_bp
     from .cli import register_cli
@@ -44,6 +45,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(messaging_bp)
+    app.register_blueprint(portfolio_bp)
     app.register_blueprint(quotes_bp)
     app.register_blueprint(subscription_bp)
     register_cli(app)

@@ -47,6 +47,16 @@ def documents() -> None:
     click.echo(f"{warm()} documents produit prêts.")
 
 
+@portal_cli.command("daily")
+def daily() -> None:
+    """The nightly jobs: quotes past their date become "Expiré"; warnings 5 days before."""
+    from .clock import today
+    from .quotes.expiry import run_daily
+
+    report = run_daily(today())
+    click.echo(f"Devis expirés : {report.expired} ; devis arrivant à expiration signalés : {report.warned}.")
+
+
 def register_cli(app: Flask) -> None:
     from .auth.cli import register as register_auth
     from .messaging.cli import register as register_messaging

@@ -82,7 +82,12 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        def run():
+            response = super(IsolatedClient, self).open(*args, **kwargs)
+            # A streamed body is read in the request's own context, as a server reads it.
+            response.make_sequence()
+            return response
+        return contextvars.Context().run(run)
 
 
 @pytest.fixture

@@ -78,7 +78,7 @@ def _login_failed(response) -> bool:
 def login():
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(next_url or url_for("home.index"))
+        return redirect(next_url or url_for("portfolio.index"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -88,7 +88,7 @@ def login():
         else:
             session.clear()  # a session prepared by someone else never becomes a logged-in one
             login_user(user)
-            return redirect(next_url or url_for("home.index"))
+            return redirect(next_url or url_for("portfolio.index"))
     return render_template("auth/login.html", form=form, next_url=next_url)
 
 
@@ -170,7 +170,7 @@ def change_password():
         else:
             if logged_in:
                 flash(PASSWORD_CHANGED, "success")
-                return redirect(url_for("home.index"))
+                return redirect(url_for("portfolio.index"))
             flash(f"{PASSWORD_CHANGED} Vous pouvez vous connecter.", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/change_password.html", form=form, logged_in=logged_in)

@@ -80,8 +80,11 @@ class Person(db.Model):
     last_name: Mapped[str] = mapped_column(String(80), nullable=False)
     birth_name: Mapped[str] = mapped_column(String(80), default="", nullable=False)
     first_name: Mapped[str] = mapped_column(String(80), nullable=False)
-    # Upper-case, accents removed, "NOM PRENOM": what the portfolio search matches a prefix on.
-    search_name: Mapped[str] = mapped_column(String(170), nullable=False)
+    # Upper-case, accents removed, "NOM PRENOM": what the portfolio search matches a prefix on,
+    # with a range condition. Byte order ("C") on PostgreSQL, so that the range is exactly the
+    # prefix whatever the database's locale, and the index serves it.
+    search_name: Mapped[str] = mapped_column(String(170).with_variant(String(170, collation="C"), "postgresql"),
+                                             nullable=False)
     birth_date: Mapped[date] = mapped_column(Date, nullable=False)
     address: Mapped[str] = mapped_column(String(120), nullable=False)
     address2: Mapped[str] = mapped_column(String(120), default="", nullable=False)

@@ -7,7 +7,6 @@ transaction, so a quote is issued entirely or not at all.
 from __future__ import annotations
 
 import secrets
-import unicodedata
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
@@ -17,10 +16,12 @@ from ..audit.service import record
 from ..catalog import eligibility
 from ..catalog.loader import get_catalog
 from ..catalog.pricing import price
-from ..clock import PARIS, now, today
+from ..catalog.geo import communes_for
+from ..clock import PARIS, as_utc, now, today
 from ..documents.product_documents import quote_attachments
 from ..documents.render import PDF_CONTENT_TYPE
 from ..extensions import db
+from ..formatting import folded
 from ..messaging.service import File, queue_email
 from ..numbering import next_number
 from ..portfolio.events import record_quote_event
@@ -181,27 +182,30 @@ def _issue(quote: Quote, broker, status: QuoteStatus) -> Quote:
                else "Bulletin d'adhésion papier édité")
     db.session.flush()
 
-    formula = product.formula(quote.formula_code)
     if status is QuoteStatus.VALIDE:
         pdf = render_devis(quote, catalog, broker)
         quote.pdf_key = storage.put(pdf)
-        token = _customer_link(quote)
-        queue_email(
-            to=quote.email, cc=broker.email,
-            subject=f"Votre devis {product.name} proposé par {quote.firm.name}",
-            template="quote_sent",
-            context={"quote": quote, "product": product, "formula": formula, "firm": quote.firm,
-                     "link": current_app.config["BASE_URL"] + LINK_PATH + token},
-            attachments=[File(DEVIS_FILENAME, PDF_CONTENT_TYPE, pdf), *quote_attachments(product, quote.formula_code)],
-        )
+        _send_quote_email(quote, product, broker, pdf)
         what = "devis envoyé au client par e-mail"
     else:
         quote.pdf_key = storage.put(render_bia(quote, catalog, broker))
         what = "bulletin d'adhésion papier remis au client"
-    record_quote_event(quote, kind="devis_envoye" if status is QuoteStatus.VALIDE else "devis_propose",
-                       what=what, product_name=product.name, formula_name=formula.name)
+    _quote_event(quote, "devis_envoye" if status is QuoteStatus.VALIDE else "devis_propose", what)
     db.session.commit()
     return quote
+
+
+def _send_quote_email(quote: Quote, product, broker, pdf: bytes) -> None:
+    """The quote e-mail of SPEC §9, with a new customer link, the client in To, the broker in Cc."""
+    token = _customer_link(quote)
+    queue_email(
+        to=quote.email, cc=broker.email,
+        subject=f"Votre devis {product.name} proposé par {quote.firm.name}",
+        template="quote_sent",
+        context={"quote": quote, "product": product, "formula": product.formula(quote.formula_code),
+                 "firm": quote.firm, "link": current_app.config["BASE_URL"] + LINK_PATH + token},
+        attachments=[File(DEVIS_FILENAME, PDF_CONTENT_TYPE, pdf), *quote_attachments(product, quote.formula_code)],
+    )
 
 
 def _person_for(quote: Quote) -> Person:
@@ -227,8 +231,7 @@ def _person_for(quote: Quote) -> Person:
 
 def search_name(last_name: str, first_name: str) -> str:
     """"Dupönt", "Jean" → "DUPONT JEAN": what the portfolio's accent-insensitive prefix search matches."""
-    text = unicodedata.normalize("NFKD", f"{last_name} {first_name}")
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).upper().split())
+    return folded(f"{last_name} {first_name}").upper()
 
 
 def _customer_link(quote: Quote) -> str:
@@ -236,6 +239,58 @@ def _customer_link(quote: Quote) -> str:
     end_of_validity = datetime.combine(quote.expires_on, time(23, 59, 59), tzinfo=PARIS)
     db.session.add(CustomerLink(quote_id=quote.id, token_hash=token_hash, expires_at=end_of_validity))
     return token
+
+
+# ---------------------------------------------------------------------------------------
+# Acte de gestion
+
+
+RESEND_PAUSE = timedelta(seconds=60)
+
+
+def decline_quote(quote: Quote, broker) -> None:
+    """"Classer sans suite": the quote is "Décliné" and its link closes."""
+    if status_on(quote, today()) is QuoteStatus.EXPIRE:
+        raise QuoteError("Ce devis a expiré : il n'y a plus rien à classer.")
+    transition(quote, QuoteStatus.DECLINE, broker, "Classer sans suite")
+    _quote_event(quote, "devis_decline", "devis classé sans suite")
+    db.session.commit()
+
+
+def resend_quote(quote: Quote, broker) -> None:
+    """"Renvoyer le devis au client": the same DEVIS.pdf and documents, with a new link.
+    A second click within a minute sends nothing more."""
+    if status_on(quote, today()) is not QuoteStatus.VALIDE:
+        raise QuoteError(f"Seul un devis « Validé » peut être renvoyé ; celui-ci est « {status_on(quote, today()).label} ».")
+    last = db.session.scalar(select(func.max(CustomerLink.created_at)).where(CustomerLink.quote_id == quote.id))
+    if last is not None and as_utc(last) > now() - RESEND_PAUSE:
+        raise QuoteError("Le devis vient d'être envoyé au client : attendez une minute avant de le renvoyer.")
+    product = get_catalog().product(quote.product_code)
+    _send_quote_email(quote, product, broker, storage.get(quote.pdf_key))
+    record(actor=broker, object_type="devis", object_id=quote.reference, action="Devis renvoyé au client")
+    _quote_event(quote, "devis_renvoye", "devis renvoyé au client par e-mail")
+    db.session.commit()
+
+
+def draft_for_person(person: Person, broker, product_code: str, creation_key: str | None) -> Quote:
+    """"Nouveau devis" from a client's synthesis: a new number, the profile prefilled."""
+    quote = start_draft(broker, product_code, creation_key)
+    if quote.person_id is None:
+        quote.person_id = person.id
+        quote.civility, quote.last_name, quote.birth_name = person.civility, person.last_name, person.birth_name
+        quote.first_name, quote.address, quote.address2 = person.first_name, person.address, person.address2
+        quote.client_postcode, quote.client_city, quote.country = person.postcode, person.city, person.country
+        quote.mobile, quote.email, quote.without_email = person.mobile, person.email, not person.email
+        town = next((c.insee_code for c in communes_for(person.postcode) if c.name == person.city), "")
+        quote.pending_inputs = {"besoins": {"date_naissance": person.birth_date.isoformat(),
+                                            "code_postal": person.postcode, "ville": town}}
+    return quote
+
+
+def _quote_event(quote: Quote, kind: str, what: str) -> None:
+    product = get_catalog().product(quote.product_code)
+    record_quote_event(quote, kind=kind, what=what, product_name=product.name,
+                       formula_name=product.formula(quote.formula_code).name)
 
 
 def new_creation_key() -> str:

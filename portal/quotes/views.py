@@ -289,6 +289,32 @@ def document(quote_id: int):
     return send_file(BytesIO(storage.get(quote.pdf_key)), mimetype="application/pdf", download_name=name)
 
 
+@bp.post("/devis/<int:quote_id>/classer-sans-suite")
+@broker_only
+def classer_sans_suite(quote_id: int):
+    return _act(quote_id, service.decline_quote, "Le devis est classé sans suite.")
+
+
+@bp.post("/devis/<int:quote_id>/renvoyer")
+@broker_only
+def renvoyer(quote_id: int):
+    return _act(quote_id, service.resend_quote, "Le devis a été renvoyé au client.")
+
+
+def _act(quote_id: int, operation, done: str):
+    quote = get_scoped_or_404(Quote, quote_id, current_user)
+    if quote.status is QuoteStatus.INCOMPLET:
+        abort(404)
+    try:
+        operation(quote, current_user)
+    except service.QuoteError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("quotes.show", quote_id=quote_id))
+
+
 @bp.post("/devis/<int:quote_id>/dupliquer")
 @broker_only
 def dupliquer(quote_id: int):

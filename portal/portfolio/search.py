@@ -1,0 +1,96 @@
+"""Portefeuille › Recherche: people by name, quotes by number and status.
+
+Names are matched on Person.search_name ("DUPONT JEAN": upper case, accents removed) with a
+range condition (`>= 'DUPONT' AND < 'DUPONU'`) rather than LIKE, so that the
+(firm_id, search_name) index serves it on SQLite and PostgreSQL alike.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, exists, func, or_, select
+
+from ..auth.scoping import scoped
+from ..extensions import db
+from ..formatting import folded
+from ..quotes.models import Person, Quote, QuoteStatus
+from ..quotes.service import EXPIRING
+
+PAGE_SIZE = 25
+EVERYONE = "%"
+MAX_QUERY = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    number: int  # 1-based
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def people(user, text: str, page: int = 1) -> Page | None:
+    """None when nothing was asked; "%" lists the whole portfolio, by name."""
+    text = (text or "").strip()[:MAX_QUERY]
+    if not text:
+        return None
+    stmt = scoped(select(Person), user)
+    if text != EVERYONE:
+        prefix = folded(text).upper().replace("%", "")
+        if not prefix:
+            return Page([], 1, False)
+        stmt = stmt.where(Person.search_name >= prefix, Person.search_name < _next_prefix(prefix))
+    stmt = stmt.order_by(Person.search_name, Person.id)
+    return _page(stmt, page)
+
+
+def has_contract(person: Person) -> bool:
+    """"Rôle": Prospect until a contract exists (subscribed quote), then Client."""
+    return db.session.scalar(select(exists().where(Quote.person_id == person.id,
+                                                   Quote.status == QuoteStatus.SOUSCRIT)))
+
+
+def quotes(user, identifier: str, statuses: list[str], today: date, page: int = 1) -> Page:
+    """Issued quotes (every version) by number prefix ("RIS-00000000", "RIS-0000000034/2") and
+    by status as the screens show it (an open quote past its date is "Expiré")."""
+    stmt = scoped(select(Quote), user).where(Quote.status != QuoteStatus.INCOMPLET)
+    identifier = (identifier or "").strip().upper()[:MAX_QUERY]
+    if identifier:
+        number, _, version = identifier.partition("/")
+        stmt = stmt.where(Quote.number >= number, Quote.number < _next_prefix(number))
+        if version.isdigit():
+            stmt = stmt.where(Quote.version == int(version))
+    wanted = [QuoteStatus(value) for value in statuses if value in {s.value for s in QuoteStatus}]
+    if wanted:
+        stmt = stmt.where(or_(*(status_condition(status, today) for status in wanted)))
+    stmt = stmt.order_by(Quote.number.desc(), Quote.version.desc())
+    return _page(stmt, page)
+
+
+def status_condition(status: QuoteStatus, today: date):
+    """SQL for "shows as `status` today" (quotes.service.status_on, in SQL)."""
+    past = and_(Quote.status.in_(EXPIRING), Quote.expires_on < today)
+    if status is QuoteStatus.EXPIRE:
+        return or_(Quote.status == QuoteStatus.EXPIRE, past)
+    if status in EXPIRING:
+        return and_(Quote.status == status, or_(Quote.expires_on.is_(None), Quote.expires_on >= today))
+    return Quote.status == status
+
+
+def _page(stmt, page: int) -> Page:
+    page = max(1, page)
+    rows = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    return Page(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
+
+
+def _next_prefix(prefix: str) -> str:
+    """The smallest string after every string starting with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def count_people(user) -> int:
+    return db.session.scalar(scoped(select(func.count(Person.id)), user, Person.firm_id))

@@ -1,0 +1,146 @@
+"""Accueil (AGENDA), Portefeuille (search), a client's synthesis, and the exports."""
+from __future__ import annotations
+
+import os
+
+from flask import (Blueprint, Response, abort, after_this_request, flash, redirect, render_template, request,
+                   send_file, stream_with_context, url_for)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..auth.scoping import get_scoped_or_404, scoped, sees_all_firms
+from ..catalog.loader import get_catalog
+from ..clock import today
+from ..extensions import db
+from ..quotes import service as quotes
+from ..quotes.models import STATUS_LABELS, Person, Quote, QuoteStatus
+from . import agenda, exports, search
+from .models import Event
+
+bp = Blueprint("portfolio", __name__)
+DRAFTS_SHOWN = 20
+EXPORT_NAME = "devis-non-transformes"
+
+
+@bp.get("/")
+@login_required
+def index():
+    include_closed = request.args.get("clotures") == "1"
+    text = request.args.get("filtre", "")[:100]
+    events = agenda.agenda(current_user, include_closed, text)
+    drafts = db.session.scalars(
+        scoped(select(Quote), current_user)
+        .where(Quote.status == QuoteStatus.INCOMPLET, Quote.broker_id == current_user.id)
+        .order_by(Quote.updated_at.desc()).limit(DRAFTS_SHOWN)).all()
+    return render_template("portfolio/agenda.html", events=events, include_closed=include_closed, text=text,
+                           drafts=drafts, limit=agenda.MAX_EVENTS)
+
+
+@bp.post("/agenda/<int:event_id>/cloturer")
+@login_required
+def close_event(event_id: int):
+    agenda.close_event(current_user, event_id)
+    flash("L'événement est clôturé : il reste dans le dossier.", "success")
+    return redirect(url_for("portfolio.index", **_agenda_args()))
+
+
+@bp.get("/agenda/<int:event_id>/ouvrir")
+@login_required
+def open_event(event_id: int):
+    event = get_scoped_or_404(Event, event_id, current_user)
+    if event.quote_id is not None:
+        return redirect(url_for("quotes.show", quote_id=event.quote_id))
+    if event.person_id is not None:
+        return redirect(url_for("portfolio.person", person_id=event.person_id))
+    abort(404)
+
+
+def _agenda_args() -> dict:
+    return {key: value for key, value in (("filtre", request.form.get("filtre", "")),
+                                          ("clotures", request.form.get("clotures", ""))) if value}
+
+
+@bp.get("/portefeuille")
+@login_required
+def portfolio():
+    objet = request.args.get("objet", "personne")
+    page = _page_number()
+    if objet == "devis":
+        statuses = request.args.getlist("statut")
+        identifier = request.args.get("identifiant", "")
+        searched = "rechercher" in request.args
+        found = search.quotes(current_user, identifier, statuses, today(), page) if searched else None
+        return render_template("portfolio/search_quotes.html", found=found, identifier=identifier[:100],
+                               statuses=statuses, labels=STATUS_LABELS, catalog=get_catalog(), today=today(),
+                               status_on=quotes.status_on)
+    text = request.args.get("nom", "")
+    found = search.people(current_user, text, page)
+    return render_template("portfolio/search_people.html", found=found, text=text[:100],
+                           role_of=lambda person: "Client" if search.has_contract(person) else "Prospect")
+
+
+def _page_number() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
+@bp.get("/clients/<int:person_id>")
+@login_required
+def person(person_id: int):
+    client = get_scoped_or_404(Person, person_id, current_user)
+    person_quotes = db.session.scalars(
+        select(Quote).where(Quote.person_id == client.id, Quote.status != QuoteStatus.INCOMPLET)
+        .order_by(Quote.number.desc(), Quote.version.desc())).all()
+    day = today()
+    shown = [q for q in person_quotes if quotes.status_on(q, day) is not QuoteStatus.SOUSCRIT]
+    return render_template("portfolio/person.html", client=client, quotes=shown, catalog=get_catalog(),
+                           status_on=lambda q: quotes.status_on(q, day), creation_key=quotes.new_creation_key())
+
+
+@bp.post("/clients/<int:person_id>/nouveau-devis")
+@login_required
+def new_quote(person_id: int):
+    client = get_scoped_or_404(Person, person_id, current_user)
+    if current_user.firm_id is None:
+        abort(403)
+    product_code = request.form.get("produit", "")
+    try:
+        draft = quotes.draft_for_person(client, current_user, product_code, request.form.get("creation_key") or None)
+    except (KeyError, quotes.QuoteError):
+        flash("Choisissez un produit de la liste.", "error")
+        return redirect(url_for("portfolio.person", person_id=client.id))
+    db.session.commit()
+    return redirect(url_for("quotes.besoins", quote_id=draft.id))
+
+
+@bp.get(f"/exports/{EXPORT_NAME}.<fmt>")
+@login_required
+def export(fmt: str):
+    """CSV or XLSX of the unconverted quotes; the back-office chooses a firm or takes them all."""
+    firm_id = None
+    if sees_all_firms(current_user):
+        value = request.args.get("cabinet", "")
+        firm_id = int(value) if value.isdigit() else None
+    rows = exports.unconverted_rows(current_user, today(), firm_id)
+    name = f"{EXPORT_NAME}-{today():%Y-%m-%d}"
+    if fmt == "csv":
+        response = Response(stream_with_context(exports.csv_chunks(rows)), mimetype="text/csv; charset=utf-8")
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if fmt == "xlsx":
+        path = exports.xlsx_file(rows)
+
+        @after_this_request
+        def remove(response):
+            os.unlink(path)
+            return response
+
+        return send_file(path, as_attachment=True, download_name=f"{name}.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    abort(404)
+
+
+@bp.get("/exports")
+@login_required
+def exports_page():
+    return render_template("portfolio/exports.html", firms=exports.firms() if sees_all_firms(current_user) else [])

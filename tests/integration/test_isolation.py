@@ -1,0 +1,53 @@
+"""Every route that takes an id answers 404 to another firm's broker, exactly as for an id that
+does not exist (SPEC §1). The routes are read from the application's URL map, so a new route
+with an id is checked as soon as it exists."""
+import pytest
+from flask import url_for
+
+from portal.extensions import db
+from portal.portfolio.models import Event
+from portal.quotes.models import Quote
+from tests.conftest import csrf_token
+from tests.integration.wizard import Wizard
+
+pytestmark = pytest.mark.usefixtures("quote_day")
+
+
+def test_another_firm_s_broker_gets_404_on_every_route_with_an_id(app, wizard, client, make_firm, make_user, login):
+    # Firm A (the demo broker): an issued quote, its client and event, and a draft.
+    wizard.walk()
+    issued = db.session.scalar(db.select(Quote).where(Quote.number.is_not(None)))
+    ids = {"quote_id": issued.id, "person_id": issued.person_id,
+           "event_id": db.session.scalar(db.select(Event.id))}
+    draft = Wizard(client)
+    draft.needs()
+    draft_id = draft.quote_id
+
+    # Firm B's broker, in the same browser after logging out.
+    other = make_user(email="courtier@autre-cabinet.fr", firm=make_firm(name="Autre Cabinet", email="contact@autre-cabinet.fr"))
+    client.post("/deconnexion", data={"csrf_token": csrf_token(client.get("/").get_data(as_text=True))})
+    login(other.email)
+    token = csrf_token(client.get("/").get_data(as_text=True))
+
+    checked = []
+    for rule in app.url_map.iter_rules():
+        taken = [name for name, converter in rule._converters.items() if type(converter).__name__ == "IntegerConverter"]
+        if not taken or rule.endpoint.startswith("messaging."):
+            continue  # /dev/messages is the local outbox viewer, refused in production
+        for ids_used in (ids, {**ids, "quote_id": draft_id}):
+            values = {name: ids_used[name] for name in taken}  # KeyError: a new kind of id to add above
+            url = _build(app, rule, values)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                response = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
+                assert response.status_code == 404, f"{method} {url} → {response.status_code}"
+                checked.append(f"{method} {rule.rule}")
+    assert len(set(checked)) >= 15, checked
+    # Firm A's objects are untouched.
+    db.session.expire_all()
+    assert db.session.get(Event, ids["event_id"]).closed_at is None
+    assert db.session.scalar(db.select(db.func.count()).select_from(Quote).where(Quote.number.is_not(None))) == 1
+
+
+def _build(app, rule, values):
+    with app.test_request_context():
+        return url_for(rule.endpoint, **values)
