@@ -20,6 +20,9 @@ GOALS = {  # figure → (comparison, goal), from the quality bars
     "pricing_us": ("<=", 500),
     "quote_issue_vs_bare_pdf": ("<=", 2.0),
     "formula_page_rps_vs_hello": (">=", 0.30),
+    "search_100k_vs_1k": ("<=", 2.0),
+    "export_100k_vs_raw": ("<=", 2.0),
+    "export_100k_rss_mb": ("<=", 60),
 }
 
 
@@ -94,8 +97,32 @@ def formula_page_rps_vs_hello(quick: bool) -> None:
          hello_rps=round(hello.rps, 1), gunicorn=load.GUNICORN_SETTINGS, errors=portal.errors + hello.errors)
 
 
+def search_100k_vs_1k(quick: bool) -> None:
+    """People search (a page of results by name prefix) with 100 000 clients against 1 000."""
+    from . import portfolio
+
+    big = 10_000 if quick else 100_000
+    small = portfolio.search_latency(1_000, 5)
+    large = portfolio.search_latency(big, 5)
+    emit("search_100k_vs_1k", large / small, clients=big, median_ms_1k=round(small * 1000, 2),
+         median_ms_large=round(large * 1000, 2))
+
+
+def export_100k(quick: bool) -> None:
+    """CSV export of 100 000 unconverted quotes: time against the bare SELECT + csv.writer, and
+    the peak memory growth of the process while it runs."""
+    from . import portfolio
+
+    clients = 10_000 if quick else 50_000  # two quote versions per client on average: ≈ 100 000 rows
+    run = portfolio.export_run(clients)
+    emit("export_100k_vs_raw", run["export_s"] / run["raw_s"], rows=run["rows"], export_s=round(run["export_s"], 2),
+         raw_s=round(run["raw_s"], 2))
+    emit("export_100k_rss_mb", run["rss_growth_mb"], rows=run["rows"])
+
+
 FIGURES = {"pricing_us": pricing_us, "quote_issue_vs_bare_pdf": quote_issue_vs_bare_pdf,
-           "formula_page_rps_vs_hello": formula_page_rps_vs_hello}
+           "formula_page_rps_vs_hello": formula_page_rps_vs_hello, "search_100k_vs_1k": search_100k_vs_1k,
+           "export_100k": export_100k}
 
 
 def _timed(function, count: int) -> list[float]:
@@ -109,7 +136,8 @@ def _timed(function, count: int) -> list[float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", nargs="*", choices=sorted(FIGURES), help="figures to measure (all by default)")
+    parser.add_argument("--only", nargs="*", choices=sorted(FIGURES), help="figures to measure (all by default; "
+                        "export_100k gives export_100k_vs_raw and export_100k_rss_mb)")
     parser.add_argument("--quick", action="store_true", help="fewer runs, for a quick look")
     args = parser.parse_args(argv)
     for name in args.only or FIGURES:

@@ -57,6 +57,26 @@ def daily() -> None:
     click.echo(f"Devis expirés : {report.expired} ; devis arrivant à expiration signalés : {report.warned}.")
 
 
+@portal_cli.command("generate")
+@click.option("--clients", type=click.IntRange(1, 1_000_000), required=True, help="nombre de clients à créer")
+@click.option("--firm", "firm_name", default="Cabinet Démo Courtage", show_default=True, help="raison sociale du cabinet")
+@click.option("--seed", type=int, default=1, show_default=True)
+def generate(clients: int, firm_name: str, seed: int) -> None:
+    """Create a realistic portfolio (people, quotes of every status) for scale checks."""
+    from sqlalchemy import select
+
+    from .auth.models import Firm, Role, User
+    from .extensions import db
+    from .portfolio.generate import generate as make
+
+    firm = db.session.scalar(select(Firm).where(Firm.name == firm_name))
+    broker = firm and db.session.scalar(select(User).where(User.firm_id == firm.id, User.role == Role.BROKER))
+    if broker is None:
+        raise click.ClickException(f"Aucun courtier pour le cabinet « {firm_name} » (créez-le, ou lancez `flask portal demo`).")
+    quotes = make(firm, broker, clients, seed)
+    click.echo(f"{clients} clients et {quotes} devis ajoutés à {firm.name}.")
+
+
 def register_cli(app: Flask) -> None:
     from .auth.cli import register as register_auth
     from .messaging.cli import register as register_messaging

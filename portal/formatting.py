@@ -43,8 +43,8 @@ def day(value: date | datetime | None) -> str:
     """dd/mm/yyyy, the only date format the portal shows (a timestamp's day in Paris)."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        value = _paris(value).date()
+    if type(value) is not date:
+        value = _paris(value).date() if isinstance(value, datetime) else value
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"  # what Babel's dd/MM/yyyy gives, 20× faster
 
 

@@ -25,17 +25,22 @@ class NumberSequence(db.Model):
 
 def next_value(name: str) -> int:
     """The next value of sequence `name`, created at 0 on first use."""
+    return reserve(name, 1)
+
+
+def reserve(name: str, count: int) -> int:
+    """Takes `count` consecutive values of sequence `name` at once; returns the first."""
     bump = (update(NumberSequence).where(NumberSequence.name == name)
-            .values(last_value=NumberSequence.last_value + 1).returning(NumberSequence.last_value))
+            .values(last_value=NumberSequence.last_value + count).returning(NumberSequence.last_value))
     value = db.session.execute(bump).scalar()
-    if value is not None:
-        return value
-    try:
-        with db.session.begin_nested():
-            db.session.execute(insert(NumberSequence).values(name=name, last_value=0))
-    except IntegrityError:
-        pass  # another transaction created it first: bump it below
-    return db.session.execute(bump).scalar_one()
+    if value is None:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(NumberSequence).values(name=name, last_value=0))
+        except IntegrityError:
+            pass  # another transaction created it first: bump it below
+        value = db.session.execute(bump).scalar_one()
+    return value - count + 1
 
 
 def formatted(prefix: str, value: int) -> str:

@@ -83,7 +83,6 @@ def french_mobile(text: str) -> str:
 
 def display_mobile(e164: str) -> str:
     """"+33612345678" → "06 12 34 56 78"."""
-    if not e164:
-        return ""
-    national = "0" + e164[3:] if e164.startswith("+33") else e164
-    return " ".join(national[i:i + 2] for i in range(0, len(national), 2))
+    if len(e164) == 12 and e164.startswith("+33"):
+        return f"0{e164[3]} {e164[4:6]} {e164[6:8]} {e164[8:10]} {e164[10:12]}"
+    return e164

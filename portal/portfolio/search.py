@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, or_, select
 
 from ..auth.scoping import scoped
 from ..extensions import db
@@ -48,10 +48,13 @@ def people(user, text: str, page: int = 1) -> Page | None:
     return _page(stmt, page)
 
 
-def has_contract(person: Person) -> bool:
-    """"Rôle": Prospect until a contract exists (subscribed quote), then Client."""
-    return db.session.scalar(select(exists().where(Quote.person_id == person.id,
-                                                   Quote.status == QuoteStatus.SOUSCRIT)))
+def clients_among(people: list[Person]) -> set[int]:
+    """Ids of those who are "Client" (a contract exists: a subscribed quote); the others are
+    "Prospect". One query for the whole page."""
+    if not people:
+        return set()
+    return set(db.session.scalars(select(Quote.person_id).distinct().where(
+        Quote.person_id.in_([person.id for person in people]), Quote.status == QuoteStatus.SOUSCRIT)))
 
 
 def quotes(user, identifier: str, statuses: list[str], today: date, page: int = 1) -> Page:
@@ -91,6 +94,3 @@ def _next_prefix(prefix: str) -> str:
     """The smallest string after every string starting with `prefix`."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
-
-def count_people(user) -> int:
-    return db.session.scalar(scoped(select(func.count(Person.id)), user, Person.firm_id))

@@ -75,8 +75,9 @@ def portfolio():
                                status_on=quotes.status_on)
     text = request.args.get("nom", "")
     found = search.people(current_user, text, page)
+    clients = search.clients_among(found.items) if found else set()
     return render_template("portfolio/search_people.html", found=found, text=text[:100],
-                           role_of=lambda person: "Client" if search.has_contract(person) else "Prospect")
+                           role_of=lambda person: "Client" if person.id in clients else "Prospect")
 
 
 def _page_number() -> int:

@@ -6,10 +6,10 @@ import pytest
 
 from portal.extensions import db
 from portal.portfolio.models import Event
-from portal.quotes.models import Person, Quote, QuoteStatus
+from portal.quotes.models import Person, Quote
 from portal.quotes.service import search_name
 from tests.conftest import csrf_token
-from tests.integration.wizard import Wizard, text
+from tests.integration.wizard import text
 
 pytestmark = pytest.mark.usefixtures("quote_day")
 
