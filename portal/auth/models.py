@@ -53,6 +53,10 @@ class User(UserMixin, db.Model):
     last_failed_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Sessions are signed cookies, kept by the browser: a session is valid only while it carries
+    # the user's current epoch. Logging out or changing the password moves it on, so a copied
+    # cookie stops working at once.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, nullable=False)
 
     # Every page shows the firm's name: loaded with the user, in the same query.

@@ -262,7 +262,14 @@ def _new_password_errors(new_password: str, confirmation: str) -> dict[str, list
 
 def _store_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
+    user.session_epoch += 1  # every session opened with the old password ends
     _clear_failures(user)
+
+
+def end_sessions(user: User) -> None:
+    """Logout: the cookies of every session of this user stop being valid."""
+    user.session_epoch += 1
+    db.session.commit()
 
 
 def change_password(*, current_password: str, new_password: str, confirmation: str,

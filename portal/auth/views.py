@@ -27,6 +27,7 @@ FIRST_CONNECTION_EMAIL_LIMIT = "5 per hour"
 PASSWORD_LIMIT = "10 per minute"
 
 LOGGED_OUT = "Vous êtes déconnecté."
+SESSION_EPOCH = "epoch"
 PASSWORD_SET = "Votre mot de passe a été enregistré. Vous pouvez vous connecter."
 PASSWORD_CHANGED = "Votre mot de passe a été modifié."
 
@@ -47,8 +48,10 @@ def load_user(user_id: str) -> User | None:
         user = db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
-    # A deactivated account loses its open sessions at the next request.
-    return user if user is not None and user.active else None
+    # A deactivated account, or a session from before a logout or a password change, ends here.
+    if user is None or not user.active or session.get(SESSION_EPOCH) != user.session_epoch:
+        return None
+    return user
 
 
 def safe_next(target: str | None) -> str | None:
@@ -88,12 +91,15 @@ def login():
         else:
             session.clear()  # a session prepared by someone else never becomes a logged-in one
             login_user(user)
+            session[SESSION_EPOCH] = user.session_epoch
             return redirect(next_url or url_for("portfolio.index"))
     return render_template("auth/login.html", form=form, next_url=next_url)
 
 
 @bp.post("/deconnexion")
 def logout():
+    if current_user.is_authenticated:
+        service.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(LOGGED_OUT, "info")
@@ -169,6 +175,7 @@ def change_password():
             add_form_error(form, refusal.message)
         else:
             if logged_in:
+                session[SESSION_EPOCH] = current_user.session_epoch  # this session goes on; the others end
                 flash(PASSWORD_CHANGED, "success")
                 return redirect(url_for("portfolio.index"))
             flash(f"{PASSWORD_CHANGED} Vous pouvez vous connecter.", "success")
