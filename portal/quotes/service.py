@@ -182,14 +182,19 @@ def _issue(quote: Quote, broker, status: QuoteStatus) -> Quote:
                else "Bulletin d'adhésion papier édité")
     db.session.flush()
 
-    if status is QuoteStatus.VALIDE:
-        pdf = render_devis(quote, catalog, broker)
-        quote.pdf_key = storage.put(pdf)
-        _send_quote_email(quote, product, broker, pdf)
-        what = "devis envoyé au client par e-mail"
-    else:
-        quote.pdf_key = storage.put(render_bia(quote, catalog, broker))
-        what = "bulletin d'adhésion papier remis au client"
+    try:
+        if status is QuoteStatus.VALIDE:
+            pdf = render_devis(quote, catalog, broker)
+            quote.pdf_key = storage.put(pdf)
+            _send_quote_email(quote, product, broker, pdf)
+            what = "devis envoyé au client par e-mail"
+        else:
+            quote.pdf_key = storage.put(render_bia(quote, catalog, broker))
+            what = "bulletin d'adhésion papier remis au client"
+    except OSError:
+        # The file could not be written: nothing of this issue stays (number, status, e-mail).
+        db.session.rollback()
+        raise QuoteError("Le document n'a pas pu être enregistré : le devis n'a pas été émis. Réessayez dans un instant.")
     _quote_event(quote, "devis_envoye" if status is QuoteStatus.VALIDE else "devis_propose", what)
     db.session.commit()
     return quote

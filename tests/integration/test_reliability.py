@@ -1,0 +1,155 @@
+"""What a real deployment does to the broker's half: concurrent issuing, double POSTs from two
+connections, SMTP down while issuing, a file that cannot be written."""
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+from freezegun import freeze_time
+
+from bench.setup import ready_draft
+from portal import storage
+from portal.auth.models import User
+from portal.clock import now
+from portal.extensions import db
+from portal.messaging.models import Delivery, Message
+from portal.messaging.worker import backoff, deliver_due
+from portal.numbering import NumberSequence
+from portal.portfolio.models import Event
+from portal.quotes.models import Quote, QuoteStatus
+from portal.quotes.service import issue_quote, new_version_draft
+from tests.conftest import IsolatedClient, csrf_token
+from tests.integration.wizard import text
+
+REAL_TIME_FOR = ["asyncio", "aiosmtpd"]
+
+
+def postgresql_only():
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrency is proven on PostgreSQL (set TEST_DATABASE_URL); SQLite serialises every writer")
+
+
+def run_in_threads(app, targets: list) -> list:
+    """Runs each callable in its own thread and application context, all released at once."""
+    start = threading.Barrier(len(targets))
+    errors = []
+
+    def work(target):
+        try:
+            with app.app_context():
+                start.wait(timeout=30)
+                target()
+        except Exception as error:  # reported below, with the thread's traceback lost but its message kept
+            errors.append(repr(error))
+        finally:
+            db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+def test_fifty_quotes_issued_in_parallel_get_fifty_distinct_numbers(app, broker):
+    postgresql_only()
+    with freeze_time("2026-11-20 10:00:00"):
+        drafts = [ready_draft(broker).id for _ in range(50)]
+    broker_id = broker.id
+
+    def issue(quote_id):
+        return lambda: issue_quote(db.session.get(Quote, quote_id), db.session.get(User, broker_id))
+
+    with freeze_time("2026-11-20 10:00:00", ignore=["threading"]):
+        errors = run_in_threads(app, [issue(quote_id) for quote_id in drafts])
+    assert errors == []
+    db.session.expire_all()
+    numbers = db.session.scalars(db.select(Quote.number).where(Quote.id.in_(drafts))).all()
+    assert len(set(numbers)) == 50
+    assert sorted(numbers) == [f"RIS-{n:010d}" for n in range(1, 51)]  # no gap either
+    assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 50
+
+
+def test_new_versions_issued_in_parallel_have_no_gap(app, broker):
+    postgresql_only()
+    with freeze_time("2026-11-20 10:00:00"):
+        first = ready_draft(broker)
+        issue_quote(first, broker)
+        drafts = []
+        for _ in range(10):
+            draft = new_version_draft(first, broker, "test")
+            draft.step = 3  # as if the broker had gone through the screens again
+            drafts.append(draft.id)
+        db.session.commit()
+    broker_id = broker.id
+    with freeze_time("2026-11-20 10:00:00", ignore=["threading"]):
+        errors = run_in_threads(app, [
+            (lambda quote_id: lambda: issue_quote(db.session.get(Quote, quote_id), db.session.get(User, broker_id)))(d)
+            for d in drafts])
+    assert errors == []
+    db.session.expire_all()
+    versions = db.session.scalars(db.select(Quote.version).where(Quote.number == first.number)).all()
+    assert sorted(versions) == list(range(1, 12))
+
+
+def test_a_double_post_from_two_connections_issues_one_version_and_one_email(app, broker, login, client):
+    postgresql_only()
+    with freeze_time("2026-11-20 10:00:00"):
+        draft = ready_draft(broker)
+    login(broker.email)
+    page = client.get(f"/devis/{draft.id}/recapitulatif").get_data(as_text=True)
+    token, cookie = csrf_token(page), client.get_cookie("session").value
+    results = []
+
+    def click():
+        other = IsolatedClient(app, app.response_class, use_cookies=True)
+        other.set_cookie("session", cookie)
+        results.append(other.post(f"/devis/{draft.id}/valider", data={"csrf_token": token}).status_code)
+
+    errors = run_in_threads(app, [click, click, click])
+    assert errors == [] and results == [302, 302, 302]
+    db.session.expire_all()
+    assert db.session.get(Quote, draft.id).version == 1
+    assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 1
+    assert db.session.scalar(db.select(db.func.count()).select_from(Event)) == 1
+
+
+def test_smtp_down_while_issuing_the_quote_is_issued_and_the_email_goes_out_once_later(app, wizard, smtp_mail, outbox):
+    smtp_mail.stop()
+    assert wizard.walk().status_code == 302
+    quote = db.session.get(Quote, wizard.quote_id)
+    assert quote.status is QuoteStatus.VALIDE  # the broker sees it sent
+    with freeze_time(now(), ignore=REAL_TIME_FOR) as clock:
+        assert deliver_due(app) == 0
+        [message] = outbox()
+        assert (message.status, message.attempts) == (Delivery.PENDING, 1)
+        smtp_mail.start()
+        clock.tick(backoff(1) + timedelta(seconds=1))
+        assert deliver_due(app) == 1
+        assert deliver_due(app) == 0
+    assert len(smtp_mail.received) == 1
+    assert smtp_mail.received[0].message["Subject"] == "Votre devis SMAT ACTIVE TNS proposé par Cabinet Démo Courtage"
+    assert len(list(smtp_mail.received[0].message.iter_attachments())) == 6
+
+
+def test_a_pdf_that_cannot_be_written_leaves_no_half_issued_quote(wizard, client, outbox, monkeypatch):
+    wizard.needs()
+    wizard.choose("300")
+    wizard.contact()
+
+    def disk_full(content):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(storage, "put", disk_full)
+    response = wizard.validate()
+    assert response.status_code == 422
+    assert "Le document n'a pas pu être enregistré : le devis n'a pas été émis." in text(response)
+    quote = db.session.get(Quote, wizard.quote_id)
+    assert (quote.status, quote.number, quote.version, quote.pdf_key) == (QuoteStatus.INCOMPLET, None, None, None)
+    assert outbox() == [] and db.session.scalar(db.select(db.func.count()).select_from(Event)) == 0
+    assert db.session.scalar(db.select(NumberSequence.last_value)) in (None, 0)
+    monkeypatch.undo()
+    assert wizard.validate().status_code == 302  # once the disk is back, the same click works
+    assert db.session.get(Quote, wizard.quote_id).number == "RIS-0000000001"
+    assert re.search(r"/souscription/", outbox()[0].body_text)
