@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import PROJECT_ROOT, load_config
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -21,6 +22,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(load_config(overrides))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_logging(app)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind N reverse proxies: the client's address (rate limits, audit) and https come
+        # from their X-Forwarded-* headers, and only from theirs.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))

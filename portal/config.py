@@ -61,6 +61,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "STORAGE_DIR": env.get("STORAGE_DIR", str(instance / "storage")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Number of reverse proxies in front of the portal whose X-Forwarded-* headers are trusted.
+        "TRUSTED_PROXIES": _count(env.get("TRUSTED_PROXIES", "0"), "TRUSTED_PROXIES"),
         # The outbox viewer shows every message, links included: local use only.
         "DEV_MESSAGES": (not production) and env.get("DEV_MESSAGES", "1") == "1",
         "WTF_CSRF_TIME_LIMIT": 4 * 3600,
@@ -77,6 +79,12 @@ def load_config(overrides: dict | None = None) -> dict:
     return config
 
 
+def _count(value: str, name: str) -> int:
+    if not value.strip().isdigit():
+        raise ConfigurationError(f"{name} must be a whole number (got {value!r}).")
+    return int(value)
+
+
 def _refuse_unsafe_production(config: dict) -> None:
     if config["MAIL_URL"] == "outbox":
         raise ConfigurationError("MAIL_URL must point to an SMTP server in production (smtp://…).")
@@ -84,3 +92,16 @@ def _refuse_unsafe_production(config: dict) -> None:
         raise ConfigurationError("DATABASE_URL must point to PostgreSQL in production.")
     if len(config["SECRET_KEY"]) < 32:
         raise ConfigurationError("SECRET_KEY must be at least 32 characters long.")
+    if len(set(config["SECRET_KEY"])) < 16:
+        raise ConfigurationError("SECRET_KEY looks like a placeholder: use a random value (secrets.token_urlsafe(48)).")
+    instance = Path(config["INSTANCE_PATH"])
+    for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY"):
+        development = instance / name.lower()
+        if development.exists() and development.read_text().strip() == config[name]:
+            raise ConfigurationError(f"{name} is the development key generated in {development}: "
+                                     "production needs its own secret.")
+    if os.environ.get("DEV_MESSAGES") == "1" or config.get("DEV_MESSAGES"):
+        raise ConfigurationError("DEV_MESSAGES=1 shows every e-mail to anyone: it cannot be on in production.")
+    if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        raise ConfigurationError("RATELIMIT_STORAGE_URI must be shared by the web processes in production "
+                                 "(redis://…).")

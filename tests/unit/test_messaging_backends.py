@@ -1,6 +1,8 @@
 """Choosing the delivery backend from MAIL_URL and SMS_URL."""
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from portal import create_app
@@ -81,9 +83,10 @@ def test_the_application_does_not_start_with_an_unusable_url(tmp_path, setting, 
                     "SECRET_KEY": "x" * 40, "FIELD_ENCRYPTION_KEY": KEY, setting: value})
 
 
-def test_the_viewer_is_never_on_in_production(tmp_path, monkeypatch):
+def test_the_viewer_cannot_be_on_in_production(tmp_path, monkeypatch):
     monkeypatch.setenv("DEV_MESSAGES", "1")
-    config = load_config({"PORTAL_ENV": "production", "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40,
-                          "FIELD_ENCRYPTION_KEY": KEY, "MAIL_URL": "smtp://relay.example.fr",
-                          "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://portal@db/portal"})
-    assert config["DEV_MESSAGES"] is False
+    with pytest.raises(ConfigurationError, match="DEV_MESSAGES=1"):
+        load_config({"PORTAL_ENV": "production", "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": secrets.token_urlsafe(48),
+                     "FIELD_ENCRYPTION_KEY": KEY, "MAIL_URL": "smtp://relay.example.fr",
+                     "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://portal@db/portal",
+                     "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"})

@@ -1,0 +1,145 @@
+"""The broker's half as a deployment runs it: two gunicorn processes and two `flask worker`
+processes on one PostgreSQL, quotes issued through both web processes (double clicks included,
+across processes), and every e-mail counted at a real SMTP server on loopback."""
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import http.client
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bench.setup import ready_draft
+from portal.extensions import db
+from portal.messaging.models import Delivery, Message
+from portal.quotes.models import Quote
+from tests.conftest import PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+QUOTES = 12
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read().decode(errors="replace")[-2000:]
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("gunicorn did not start")
+
+
+class Browser:
+    """A cookie jar over http.client, enough to log in and post forms."""
+
+    def __init__(self, port: int):
+        self.port, self.cookies = port, {}
+
+    def request(self, method: str, path: str, form: dict | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read().decode()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+        connection.close()
+        return response.status, data
+
+    def token(self, path: str) -> str:
+        status, page = self.request("GET", path)
+        assert status == 200, (path, status)
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+    def login(self, email: str) -> None:
+        status, _ = self.request("POST", "/connexion", {"csrf_token": self.token("/connexion"), "identifiant": email,
+                                                        "mot_de_passe": PASSWORD})
+        assert status == 302
+
+
+def test_two_web_processes_and_two_workers_deliver_every_email_exactly_once(app, broker, smtp_server, tmp_path):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("several processes share one database only on PostgreSQL (set TEST_DATABASE_URL)")
+    drafts = [ready_draft(broker).id for _ in range(QUOTES)]
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "INSTANCE_PATH": str(tmp_path),
+           "SECRET_KEY": secrets.token_urlsafe(48), "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+           "MAIL_URL": smtp_server.url, "BASE_URL": "http://127.0.0.1", "RATELIMIT_STORAGE_URI": "memory://"}
+    ports = [free_port(), free_port()]
+    processes = [subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
+                                   "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for port in ports]
+    try:
+        for port, process in zip(ports, processes):
+            wait_for(port, process)
+        browsers = []
+        for port in ports:
+            browser = Browser(port)
+            browser.login(broker.email)
+            browsers.append(browser)
+
+        def issue(quote_id: int) -> None:
+            # The same draft is validated through both processes at once: a double click that
+            # a load balancer spread over two machines.
+            tokens = [b.token(f"/devis/{quote_id}/recapitulatif") for b in browsers]
+            clicks = [threading.Thread(target=b.request, args=("POST", f"/devis/{quote_id}/valider", {"csrf_token": t}))
+                      for b, t in zip(browsers, tokens)]
+            for click in clicks:
+                click.start()
+            for click in clicks:
+                click.join(timeout=60)
+
+        issuers = [threading.Thread(target=issue, args=(quote_id,)) for quote_id in drafts]
+        for thread in issuers:
+            thread.start()
+        for thread in issuers:
+            thread.join(timeout=120)
+
+        workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--interval", "0.2"],
+                                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                   for _ in range(2)]
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                db.session.expire_all()
+                if db.session.scalar(db.select(db.func.count()).select_from(Message)
+                                     .where(Message.status == Delivery.PENDING)) == 0:
+                    break
+                time.sleep(0.3)
+            time.sleep(1)  # a duplicate, if any, would arrive now
+        finally:
+            for worker in workers:
+                worker.terminate()
+                worker.wait(timeout=30)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+
+    db.session.expire_all()
+    issued = db.session.scalars(db.select(Quote).where(Quote.id.in_(drafts))).all()
+    assert all(quote.version == 1 for quote in issued)
+    assert len({quote.number for quote in issued}) == QUOTES
+    assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == QUOTES
+    received = [mail.message["Message-ID"] for mail in smtp_server.received]
+    assert len(received) == QUOTES and len(set(received)) == QUOTES

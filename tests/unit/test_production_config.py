@@ -1,0 +1,72 @@
+"""Production refuses to start on anything made for a laptop: SQLite, the outbox, development or
+placeholder secrets, the outbox viewer, in-memory rate limits."""
+import secrets
+
+import pytest
+from cryptography.fernet import Fernet
+
+from portal.config import ConfigurationError, load_config
+
+GOOD = {"PORTAL_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48), "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "MAIL_URL": "smtp://relay.example.fr:587", "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://portal@db/portal",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DEV_MESSAGES", "DATABASE_URL", "MAIL_URL", "PORTAL_ENV"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_a_proper_production_configuration_starts(tmp_path):
+    config = load_config({**GOOD, "INSTANCE_PATH": str(tmp_path)})
+    assert config["PORTAL_ENV"] == "production" and config["DEV_MESSAGES"] is False
+    assert config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"MAIL_URL": "outbox"}, "MAIL_URL"),
+    ({"SQLALCHEMY_DATABASE_URI": "sqlite:///portal.db"}, "PostgreSQL"),
+    ({"SECRET_KEY": "trop-court"}, "at least 32"),
+    ({"SECRET_KEY": "changeme" * 5}, "placeholder"),
+    ({"RATELIMIT_STORAGE_URI": "memory://"}, "RATELIMIT_STORAGE_URI"),
+])
+def test_laptop_settings_are_refused(tmp_path, change, message):
+    with pytest.raises(ConfigurationError, match=message):
+        load_config({**GOOD, **change, "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_secrets_must_come_from_the_environment(tmp_path):
+    settings = {k: v for k, v in GOOD.items() if k != "SECRET_KEY"}
+    with pytest.raises(ConfigurationError, match="SECRET_KEY must be set in the environment"):
+        load_config({**settings, "INSTANCE_PATH": str(tmp_path)})
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "FIELD_ENCRYPTION_KEY"])
+def test_the_development_secrets_are_refused(tmp_path, name):
+    load_config({"INSTANCE_PATH": str(tmp_path)})  # a development start writes its secrets in instance/
+    development = (tmp_path / name.lower()).read_text().strip()
+    with pytest.raises(ConfigurationError, match=f"{name} is the development key"):
+        load_config({**GOOD, name: development, "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_the_outbox_viewer_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEV_MESSAGES", "1")
+    with pytest.raises(ConfigurationError, match="DEV_MESSAGES=1"):
+        load_config({**GOOD, "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_behind_a_proxy_the_client_address_comes_from_its_header(tmp_path, monkeypatch):
+    from portal import create_app
+
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "10.0.0.2"},
+                                  headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}):
+        from flask import request
+        app.wsgi_app(request.environ, lambda *a: None)  # the middleware rewrites the environ it is given
+        assert request.environ["REMOTE_ADDR"] == "203.0.113.7"
+        assert request.environ["wsgi.url_scheme"] == "https"
+    monkeypatch.setenv("TRUSTED_PROXIES", "deux")
+    with pytest.raises(ConfigurationError, match="TRUSTED_PROXIES"):
+        load_config({"INSTANCE_PATH": str(tmp_path)})
