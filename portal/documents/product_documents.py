@@ -20,7 +20,7 @@ from flask import current_app, has_app_context
 
 from ..catalog.examples import examples_for
 from ..catalog.loader import get_catalog
-from ..catalog.model import Catalog, Formula, FormulaGuarantees, Product
+from ..catalog.model import Catalog, Formula, FormulaGuarantees, Option, Product
 from ..formatting import money
 from ..messaging.service import File
 from .render import PDF_CONTENT_TYPE, render_pdf
@@ -145,6 +145,7 @@ def _render(catalog: Catalog, product: Product, spec: Kind, formula: Formula | N
         "guarantee_headings": [short for _, _, short, _ in GUARANTEE_LINES],
         "guarantee_table": [(f, guarantee_values(by_formula[f.code])) for f in product.formulas],
         "option_texts": {o.code: catalog.guarantees.option_texts.get(o.code, o.name) for o in product.options},
+        "option_details": {o.code: _option_detail(catalog, o) for o in product.options},
         "free_child": _ordinal(product.tariff.free_from_child),
     }
     if formula is not None:
@@ -152,6 +153,13 @@ def _render(catalog: Catalog, product: Product, spec: Kind, formula: Formula | N
         context.update(formula=formula, guarantees=guarantees, guarantee_lines=guarantee_values(guarantees),
                        reimbursements=examples_for(catalog, formula.code))
     return render_pdf(spec.template, context)
+
+
+def _option_detail(catalog: Catalog, option: Option) -> str:
+    """What an option adds, without the option's name the catalog's text starts with."""
+    text = catalog.guarantees.option_texts.get(option.code, "")
+    prefix = f"{option.name} :"
+    return text[len(prefix):].strip() if text.startswith(prefix) else text or option.name
 
 
 def _ordinal(n: int) -> str:

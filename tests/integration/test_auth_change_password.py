@@ -30,7 +30,7 @@ def change(client, current, new, confirmation=None, identifiant=None, **kwargs):
 
 
 def field_error(response, name) -> list[str]:
-    return [unescape(m) for m in re.findall(rf'id="{name}-error" role="alert">([^<]+)<', response.get_data(as_text=True))]
+    return [unescape(m) for m in re.findall(rf'id="{name}-error(?:-\d+)?" role="alert">([^<]+)<', response.get_data(as_text=True))]
 
 
 def test_the_login_button_leads_to_the_logged_out_page(client):
