@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test bench install install-dev migrate demo worker clean
+.PHONY: run test bench load install install-dev migrate demo worker clean
 
 # Re-install when pyproject.toml changes; the stamp files record the last install.
 $(BIN)/python:
@@ -47,6 +47,10 @@ test: install-dev
 # Performance figures (ratios measured in the same run), one JSON line each.
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The broker journey under load against gunicorn on loopback (LOAD_ARGS: --database-url, --users, --seconds).
+load: install
+	$(BIN)/python -m bench.journey $(LOAD_ARGS)
 
 worker: install
 	$(FLASK) worker

@@ -1,0 +1,199 @@
+"""Load test of the broker journey against gunicorn on loopback, bounded in time.
+
+    python -m bench.journey [--database-url URL] [--users 8] [--seconds 60] [--workers 5]
+
+Each virtual broker logs in once, then repeats what a broker does all day: Accueil (agenda),
+Vente directe › the four wizard screens, "Valider et envoyer le devis au client" (DEVIS.pdf
+rendered, e-mail queued), a portfolio search. Prints one JSON line: requests/s, latency
+percentiles per step and overall, errors. The database is emptied and recreated first: give it
+a database of its own (PostgreSQL for figures that mean something; SQLite by default).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+from .load import _free_port, _wait_until_up
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "Benchmark+2026!"
+
+
+def prepare(database_url: str, instance: str, users: int) -> None:
+    from portal import create_app
+    from portal.auth.models import Firm, Role, User
+    from portal.auth.passwords import hash_password
+    from portal.documents.product_documents import warm
+    from portal.extensions import db
+
+    app = create_app({"INSTANCE_PATH": instance, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        firm = Firm(name="Cabinet Charge", orias="07000098", phone="05 45 00 00 98", address="1 rue du Banc, 16000 Angoulême",
+                    email="contact@charge.example")
+        db.session.add(firm)
+        hashed = hash_password(PASSWORD)
+        db.session.add_all([User(email=f"courtier{n}@charge.example", role=Role.BROKER, firm=firm, first_name="Courtier",
+                                 last_name=str(n), password_hash=hashed) for n in range(users)])
+        db.session.commit()
+        warm()
+
+
+class Broker:
+    """One virtual broker: its own cookies, its own timings."""
+
+    def __init__(self, port: int, email: str, effect: str, results: dict, lock: threading.Lock):
+        self.port, self.email, self.effect = port, email, effect
+        self.cookies: dict = {}
+        self.results, self.lock = results, lock
+
+    def call(self, step: str, method: str, path: str, form: dict | None = None, expect=(200, 302)) -> str:
+        import http.client
+        import urllib.parse
+
+        body, headers = None, {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if form is not None:
+            body = urllib.parse.urlencode(form, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        start = time.perf_counter()
+        ok, text, location = False, "", ""
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode(errors="replace")
+            for name, value in response.getheaders():
+                if name.lower() == "set-cookie":
+                    key, _, rest = value.partition("=")
+                    self.cookies[key] = rest.split(";", 1)[0]
+                elif name.lower() == "location":
+                    location = value
+            connection.close()
+            ok = response.status in expect
+        except OSError:
+            ok = False
+        elapsed = time.perf_counter() - start
+        with self.lock:
+            self.results.setdefault(step, []).append(elapsed)
+            if not ok:
+                self.results.setdefault("errors", []).append(f"{step} {method} {path}")
+        return location or text
+
+    @staticmethod
+    def token(page: str) -> str:
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        return match.group(1) if match else ""
+
+    def login(self) -> None:
+        page = self.call("connexion", "GET", "/connexion")
+        self.call("connexion", "POST", "/connexion", {"csrf_token": self.token(page), "identifiant": self.email,
+                                                     "mot_de_passe": PASSWORD}, expect=(302,))
+
+    def journey(self, index: int) -> None:
+        self.call("accueil", "GET", "/")
+        page = self.call("besoins", "GET", "/vente-directe/smat-active-tns/devis")
+        key = re.search(r'name="creation_key" value="([^"]+)"', page)
+        location = self.call("besoins", "POST", "/vente-directe/smat-active-tns/devis", {
+            "csrf_token": self.token(page), "creation_key": key.group(1) if key else "",
+            "besoin_optique": "4", "besoin_dentaire": "2", "besoin_audiologie": "1", "besoin_hospitalisation": "1",
+            "besoin_depassements": "4", "date_effet": self.effect, "regime": "general", "code_postal": "16000",
+            "ville": "16015", "date_naissance": "1978-05-04", "conjoint": "oui", "date_naissance_conjoint": "1980-02-29",
+            "enfants": "oui", "nombre_enfants": "2"}, expect=(302,))
+        found = re.search(r"/devis/(\d+)/", location)
+        if not found:
+            return
+        quote = found.group(1)
+        page = self.call("solutions", "GET", f"/devis/{quote}/solutions")
+        self.call("solutions", "POST", f"/devis/{quote}/solutions",
+                  {"csrf_token": self.token(page), "formule": "300", "options": ["surcomplementaire"], "action": "suivant"},
+                  expect=(302,))
+        page = self.call("coordonnees", "GET", f"/devis/{quote}/coordonnees")
+        self.call("coordonnees", "POST", f"/devis/{quote}/coordonnees", {
+            "csrf_token": self.token(page), "civilite": "Madame", "nom": "Lefèvre", "prenom": "Élodie",
+            "date_naissance": "1978-05-04", "adresse": "3 rue de Montmoreau", "code_postal": "16000", "ville": "16015",
+            "pays": "France", "telephone_portable": "06 12 34 56 78", "email": f"client{index}@exemple.fr",
+            "action": "suivant"}, expect=(302,))
+        page = self.call("recapitulatif", "GET", f"/devis/{quote}/recapitulatif")
+        self.call("valider", "POST", f"/devis/{quote}/valider", {"csrf_token": self.token(page)}, expect=(302,))
+        self.call("recherche", "GET", "/portefeuille?nom=lef")
+
+
+def percentiles(values: list[float]) -> dict:
+    ordered = sorted(values)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
+    return {"n": len(ordered), "p50_ms": round(pick(0.50), 1), "p95_ms": round(pick(0.95), 1),
+            "p99_ms": round(pick(0.99), 1), "mean_ms": round(statistics.fmean(ordered) * 1000, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.journey")
+    parser.add_argument("--database-url", default="", help="a database of its own (emptied); SQLite in a temporary folder by default")
+    parser.add_argument("--users", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    from portal.clock import today
+
+    with tempfile.TemporaryDirectory() as instance:
+        database_url = args.database_url or f"sqlite:///{instance}/load.db"
+        prepare(database_url, instance, args.users)
+        port = _free_port()
+        env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": instance, "SECRET_KEY": secrets.token_urlsafe(48),
+               "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(), "GUNICORN_BIND": f"127.0.0.1:{port}",
+               "WEB_CONCURRENCY": str(args.workers), "GUNICORN_ACCESS_LOG": "/dev/null", "GUNICORN_LOG_LEVEL": "warning"}
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "wsgi:app"], cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            _wait_until_up(port, server)
+            effect = (today().replace(day=1) + timedelta(days=32)).replace(day=1).isoformat()
+            results: dict = {}
+            lock = threading.Lock()
+            stop = time.monotonic() + args.seconds
+            counts = [0] * args.users
+
+            def user(n: int) -> None:
+                broker = Broker(port, f"courtier{n}@charge.example", effect, results, lock)
+                broker.login()
+                while time.monotonic() < stop:
+                    broker.journey(n * 100_000 + counts[n])
+                    counts[n] += 1
+
+            started = time.perf_counter()
+            threads = [threading.Thread(target=user, args=(n,)) for n in range(args.users)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    errors = results.pop("errors", [])
+    every = [value for values in results.values() for value in values]
+    print(json.dumps({
+        "database": database_url.split(":", 1)[0], "users": args.users, "workers": args.workers,
+        "seconds": round(elapsed, 1), "requests": len(every), "requests_per_s": round(len(every) / elapsed, 1),
+        "journeys": sum(counts), "quotes_issued_per_s": round(len(results.get("valider", [])) / elapsed, 2),
+        "errors": len(errors), "first_errors": errors[:5], "all": percentiles(every),
+        "steps": {step: percentiles(values) for step, values in sorted(results.items())},
+    }, ensure_ascii=False))
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
