@@ -91,6 +91,7 @@ def _register_errors(app: Flask) -> None:
 def _register_security_headers(app: Flask) -> None:
     production = app.config["PORTAL_ENV"] == "production"
 
+
     @app.after_request
     def headers(response):
         response.headers.setdefault(

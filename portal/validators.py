@@ -10,6 +10,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 CONTROL_OR_MARKUP = re.compile(r"[<>\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NAME = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿŒœ]+(?:[ '’-][A-Za-zÀ-ÖØ-öø-ÿŒœ]+)*\.?")
 EMAIL_MAX_LENGTH = 254
 OLDEST_BIRTH_YEAR = 1900
@@ -20,6 +21,12 @@ def plain_text(value: str, label: str = "Ce champ") -> str:
     if CONTROL_OR_MARKUP.search(value):
         raise ValueError(f"{label} contient des caractères non autorisés (< > ou caractères de contrôle).")
     return value
+
+
+def without_control(value: str) -> str:
+    """`value` without control characters: what a search or a kept draft may hold (no keyboard
+    types them, and PostgreSQL refuses a NUL byte)."""
+    return CONTROL.sub("", value)
 
 
 def person_name(value: str, label: str = "Le nom") -> str:

@@ -71,7 +71,8 @@ def product_document(product: Product, kind: str, formula_code: str | None = Non
     """One document as an e-mail attachment; rendered at most once per catalog version.
 
     KeyError for an unknown kind or formula (a product-wide document ignores a known formula);
-    ValueError for a per-formula document asked without a formula. `catalog` is the one `product` comes from (default: the portal's).
+    ValueError for a per-formula document asked without a formula. `catalog` is the one
+    `product` comes from (default: the portal's).
     """
     spec = KINDS[kind]
     if spec.per_formula and formula_code is None:

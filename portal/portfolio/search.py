@@ -16,6 +16,7 @@ from ..extensions import db
 from ..formatting import folded
 from ..quotes.models import Person, Quote, QuoteStatus
 from ..quotes.service import EXPIRING
+from ..validators import without_control
 
 PAGE_SIZE = 25
 EVERYONE = "%"
@@ -35,7 +36,7 @@ class Page:
 
 def people(user, text: str, page: int = 1) -> Page | None:
     """None when nothing was asked; "%" lists the whole portfolio, by name."""
-    text = (text or "").strip()[:MAX_QUERY]
+    text = without_control(text or "").strip()[:MAX_QUERY]
     if not text:
         return None
     stmt = scoped(select(Person), user)
@@ -61,7 +62,7 @@ def quotes(user, identifier: str, statuses: list[str], today: date, page: int = 
     """Issued quotes (every version) by number prefix ("RIS-00000000", "RIS-0000000034/2") and
     by status as the screens show it (an open quote past its date is "Expiré")."""
     stmt = scoped(select(Quote), user).where(Quote.status != QuoteStatus.INCOMPLET)
-    identifier = (identifier or "").strip().upper()[:MAX_QUERY]
+    identifier = without_control(identifier or "").strip().upper()[:MAX_QUERY]
     if identifier:
         number, _, version = identifier.partition("/")
         stmt = stmt.where(Quote.number >= number, Quote.number < _next_prefix(number))

@@ -106,7 +106,8 @@ def new_quote(person_id: int):
         abort(403)
     product_code = request.form.get("produit", "")
     try:
-        draft = quotes.draft_for_person(client, current_user, product_code, request.form.get("creation_key") or None)
+        key = quotes.creation_key_of(request.form.get("creation_key"))
+        draft = quotes.draft_for_person(client, current_user, product_code, key)
     except (KeyError, quotes.QuoteError):
         flash("Choisissez un produit de la liste.", "error")
         return redirect(url_for("portfolio.person", person_id=client.id))

@@ -6,6 +6,7 @@ transaction, so a quote is issued entirely or not at all.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, datetime, time, timedelta
 
@@ -298,5 +299,13 @@ def _quote_event(quote: Quote, kind: str, what: str) -> None:
                        formula_name=product.formula(quote.formula_code).name)
 
 
+CREATION_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
 def new_creation_key() -> str:
     return secrets.token_urlsafe(24)
+
+
+def creation_key_of(value: str | None) -> str | None:
+    """The form's creation key if it is one this portal made; anything else is no key at all."""
+    return value if value and CREATION_KEY.fullmatch(value) else None

@@ -72,7 +72,8 @@ def start(product_code: str):
     if errors:
         return _needs_page(product, None, request.form, errors), 422
     try:
-        quote = service.start_draft(current_user, product.code, request.form.get("creation_key") or None)
+        key = service.creation_key_of(request.form.get("creation_key"))
+        quote = service.start_draft(current_user, product.code, key)
     except service.QuoteError as error:
         flash(error.message, "error")
         return redirect(url_for("quotes.start", product_code=product.code))
@@ -330,7 +331,8 @@ def modifier(quote_id: int):
 def _new_version(quote_id: int, action: str):
     source = get_scoped_or_404(Quote, quote_id, current_user)
     try:
-        draft = service.new_version_draft(source, current_user, action, request.form.get("creation_key") or None)
+        key = service.creation_key_of(request.form.get("creation_key"))
+        draft = service.new_version_draft(source, current_user, action, key)
     except service.QuoteError as error:
         flash(error.message, "error")
         return redirect(url_for("quotes.show", quote_id=source.id))

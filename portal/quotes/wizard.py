@@ -306,8 +306,8 @@ def keep_pending(quote: Quote, screen: str, form) -> None:
         if key == "csrf_token" or key.startswith("_"):
             continue
         values = form.getlist(key) if hasattr(form, "getlist") else [form[key]]
-        values = [value[:RAW_INPUT_MAX] for value in values]
-        answers[key[:60]] = values if len(values) > 1 or key == "options" else values[0]
+        values = [validators.without_control(value)[:RAW_INPUT_MAX] for value in values]
+        answers[validators.without_control(key)[:60]] = values if len(values) > 1 or key == "options" else values[0]
     pending = dict(quote.pending_inputs or {})
     pending[screen] = answers
     quote.pending_inputs = pending

@@ -124,3 +124,48 @@ def test_over_long_inputs_are_refused_politely(wizard, client):
     huge = client.post("/vente-directe/smat-active-tns/devis", data={"csrf_token": csrf_token(page), "nom": "x" * (26 * 1024 * 1024)})
     assert huge.status_code == 413
     assert db.session.scalar(db.select(db.func.count()).select_from(Quote)) == 0
+
+
+@FUZZ
+@given(email=anything, current=anything, new=anything, confirmation=anything)
+def test_the_password_forms_never_answer_500(app, broker, email, current, new, confirmation):
+    browser = IsolatedClient(app, app.response_class, use_cookies=True)
+    page = browser.get("/premiere-connexion").get_data(as_text=True)
+    assert browser.post("/premiere-connexion", data={"csrf_token": csrf_token(page), "email": email}).status_code in (
+        200, 302, 422, 429)
+    page = browser.get("/mot-de-passe").get_data(as_text=True)
+    response = browser.post("/mot-de-passe", data={"csrf_token": csrf_token(page), "identifiant": email,
+                                                   "mot_de_passe_actuel": current, "nouveau_mot_de_passe": new,
+                                                   "confirmation": confirmation})
+    assert response.status_code in (200, 302, 422, 429)
+
+
+@FUZZ
+@given(product=anything, key=anything, event_id=st.integers(min_value=-5, max_value=2**63 - 1))
+def test_the_synthesis_and_agenda_actions_never_answer_500(wizard, client, product, key, event_id):
+    if wizard.quote_id is None:
+        wizard.walk()
+    quote = db.session.scalar(db.select(Quote).where(Quote.number.is_not(None)))
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    response = client.post(f"/clients/{quote.person_id}/nouveau-devis",
+                           data={"csrf_token": token, "produit": product, "creation_key": key})
+    assert response.status_code == 302
+    assert client.post(f"/agenda/{event_id}/cloturer", data={"csrf_token": token}).status_code in (302, 404)
+    response = client.post(f"/devis/{quote.id}/dupliquer", data={"csrf_token": token, "creation_key": key})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("path", ["/?filtre=a%00b", "/portefeuille?nom=a%00b", "/portefeuille?objet=devis&identifiant=R%00&rechercher=1",
+                                  "/exports/devis-non-transformes.csv?cabinet=%00"])
+def test_a_nul_byte_in_a_search_is_ignored(wizard, client, path):
+    assert client.get(path).status_code == 200
+
+
+def test_a_nul_byte_left_with_precedent_is_kept_without_it(wizard, client):
+    wizard.needs()
+    wizard.choose("300")
+    page = client.get(f"/devis/{wizard.quote_id}/coordonnees").get_data(as_text=True)
+    response = client.post(f"/devis/{wizard.quote_id}/coordonnees", data={
+        "csrf_token": csrf_token(page), "nom": "Dup\x00ont", "action": "precedent"})
+    assert response.status_code == 302
+    assert 'value="Dupont"' in client.get(f"/devis/{wizard.quote_id}/coordonnees").get_data(as_text=True)
