@@ -117,3 +117,24 @@ def test_the_wizard_works_with_the_keyboard_alone(live_server, page, broker, dos
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/coordonnees$"))
     assert "€ / mois" in summary
+
+
+def test_the_first_screen_can_be_answered_with_the_keyboard_alone(live_server, page, broker, dossier):
+    log_in(page, live_server, broker.email)
+    page.goto(live_server + "/vente-directe/smat-active-tns/devis")
+    # Each row of level buttons is one radio group: Tab enters it, the arrows choose.
+    page.locator('input[name="besoin_optique"]').first.focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowRight")
+    assert page.locator('input[name="besoin_optique"]:checked').get_attribute("value") == "2"
+    for group in ("besoin_dentaire", "besoin_audiologie", "besoin_hospitalisation", "besoin_depassements"):
+        page.keyboard.press("Tab")
+        page.keyboard.press("Space")
+        assert page.locator(f'input[name="{group}"]:checked').count() == 1, group
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "date_effet"
+    # The focused button is visible: its label carries the focus ring.
+    page.locator('input[name="regime"]').first.focus()
+    page.keyboard.press("Space")
+    outline = page.evaluate("getComputedStyle(document.activeElement.nextElementSibling).outlineStyle")
+    assert outline != "none"
