@@ -35,14 +35,14 @@ def run_in_threads(app, targets: list) -> list:
     errors = []
 
     def work(target):
-        try:
-            with app.app_context():
+        with app.app_context():
+            try:
                 start.wait(timeout=30)
                 target()
-        except Exception as error:  # reported below, with the thread's traceback lost but its message kept
-            errors.append(repr(error))
-        finally:
-            db.session.remove()
+            except Exception as error:  # reported to the test, with its message
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
 
     threads = [threading.Thread(target=work, args=(target,)) for target in targets]
     for thread in threads:
