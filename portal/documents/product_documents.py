@@ -1,18 +1,21 @@
-"""The five product documents (SPEC §2), rendered from the catalog and cached per catalog version.
+"""The five product documents (SPEC §2), rendered from the catalog and cached per version.
 
-They change only with the catalog, so each is rendered once per (catalog version, product,
-document, formula): kept in memory, and on disk under <instance>/cache/documents/<version>/
+They change only with the catalog and the templates, so each is rendered once per (catalog and
+templates version, product, document, formula): kept in memory, and on disk under
+<instance>/cache/documents/<catalog version>-<templates version>/
 so that other processes and restarts reuse it. A lock per key makes concurrent callers wait
 for the one render instead of rendering the same document side by side. Without an
 application context (a script, a unit test) only the memory cache is used.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import tempfile
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -23,7 +26,7 @@ from ..catalog.loader import get_catalog
 from ..catalog.model import Catalog, Formula, FormulaGuarantees, Option, Product
 from ..formatting import money
 from ..messaging.service import File
-from .render import PDF_CONTENT_TYPE, render_pdf
+from .render import PDF_CONTENT_TYPE, TEMPLATES_DIR, render_pdf
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +85,7 @@ def product_document(product: Product, kind: str, formula_code: str | None = Non
     if not spec.per_formula:
         formula = None
     catalog = catalog or get_catalog()
-    key = (catalog.version, product.code, kind, formula.code if formula else None)
+    key = (f"{catalog.version}-{templates_version()}", product.code, kind, formula.code if formula else None)
     content = _cached(key, lambda: _render(catalog, product, spec, formula))
     return File(spec.filename.format(product=product.name, formula=formula.name if formula else ""),
                 PDF_CONTENT_TYPE, content)
@@ -192,6 +195,17 @@ def _cached(key: tuple, render: Callable[[], bytes]) -> bytes:
                     _write_atomically(path, content)
             _memory[key] = content
     return content
+
+
+@lru_cache(maxsize=1)
+def templates_version() -> str:
+    """The first 12 hex digits of a SHA-256 over pdf_templates/ (names and bytes): a document made
+    from older templates is never served from the disk cache after a release changes them."""
+    digest = hashlib.sha256()
+    for path in sorted(TEMPLATES_DIR.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(TEMPLATES_DIR)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _disk_path(key: tuple) -> Path | None:

@@ -51,8 +51,12 @@ def fresh_cache(app, tmp_path, monkeypatch):
     product_documents.clear_memory()  # nothing rendered here outlives the test's folder
 
 
+def version() -> str:
+    return f"{get_catalog().version}-{product_documents.templates_version()}"
+
+
 def disk_files(app) -> list[str]:
-    folder = Path(app.config["INSTANCE_PATH"]) / "cache" / "documents" / get_catalog().version
+    folder = Path(app.config["INSTANCE_PATH"]) / "cache" / "documents" / version()
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
 
 
@@ -183,7 +187,7 @@ def test_the_disk_cache_serves_a_fresh_process(app, fresh_cache, tns):
 
 def test_a_broken_cache_file_is_rendered_again(app, fresh_cache, tns):
     product_document(tns, "ipid")
-    path = product_documents._disk_path((get_catalog().version, tns.code, "ipid", None))
+    path = product_documents._disk_path((version(), tns.code, "ipid", None))
     path.write_bytes(b"%PDF-1.7 cut in the mid")
     product_documents.clear_memory()
     content = product_document(tns, "ipid").content
@@ -271,3 +275,11 @@ def test_unknown_documents_are_not_found(client, broker, login):
                  "/vente-directe/smat-active-tns/documents/garanties/999", "/vente-directe/smat-active-tns/documents/ipid/999",
                  "/vente-directe/inconnu/documents/ipid"):
         assert client.get(path).status_code == 404, path
+
+
+def test_new_templates_are_never_served_from_an_older_cache(app, fresh_cache, tns, monkeypatch):
+    product_document(tns, "plaquette")
+    product_documents.clear_memory()
+    monkeypatch.setattr(product_documents, "templates_version", lambda: "modele-neuf")  # a release changed them
+    product_document(tns, "plaquette")
+    assert fresh_cache == ["plaquette.html", "plaquette.html"]
