@@ -7,7 +7,7 @@ than a duplicate. Works the same on both databases, without dialect-specific seq
 """
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, insert, select, update
+from sqlalchemy import Integer, String, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -51,6 +51,3 @@ def next_number(kind: str, prefix: str) -> str:
     """kind: "devis" or "contrat"; prefix: the product's number_prefix → "RIS-0000000034"."""
     return formatted(prefix, next_value(f"{kind}:{prefix}"))
 
-
-def current_value(name: str) -> int:
-    return db.session.execute(select(NumberSequence.last_value).where(NumberSequence.name == name)).scalar() or 0
