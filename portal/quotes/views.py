@@ -205,13 +205,9 @@ def _contact_values(quote: Quote) -> dict:
         "prenom": quote.first_name or "", "date_naissance": quote.birth_date.isoformat() if quote.birth_date else "",
         "adresse": quote.address or "", "adresse_complementaire": quote.address2 or "", "code_postal": postcode or "",
         "ville": city_code or "", "pays": quote.country or wizard.COUNTRY,
-        "telephone_portable": _display_mobile(quote.mobile), "email": quote.email or "",
+        "telephone_portable": display_mobile(quote.mobile or ""), "email": quote.email or "",
         "sans_email": "oui" if quote.without_email else "",
     }
-
-
-def _display_mobile(mobile):
-    return display_mobile(mobile or "")
 
 
 # ---------------------------------------------------------------------------------------
@@ -230,7 +226,7 @@ def _recap_page(quote: Quote, error: str | None = None):
     catalog = get_catalog()
     product = _product_or_404(quote.product_code)
     return render_template("quotes/recap.html", product=product, quote=quote, catalog=catalog, error=error,
-                           mobile=_display_mobile(quote.mobile), **_wizard_context(3, quote))
+                           mobile=display_mobile(quote.mobile or ""), **_wizard_context(3, quote))
 
 
 @bp.post("/devis/<int:quote_id>/valider")
@@ -276,7 +272,7 @@ def show(quote_id: int):
     catalog = get_catalog()
     product = _product_or_404(quote.product_code)
     return render_template("quotes/show.html", quote=quote, product=product, catalog=catalog,
-                           status=service.status_on(quote, today()), mobile=_display_mobile(quote.mobile),
+                           status=service.status_on(quote, today()), mobile=display_mobile(quote.mobile or ""),
                            creation_key=service.new_creation_key())
 
 
