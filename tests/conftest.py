@@ -16,10 +16,18 @@ from sqlalchemy import text
 
 from portal import create_app
 from portal.auth.models import Firm, Role, User
+from argon2 import PasswordHasher
+
+from portal.auth import passwords
 from portal.auth.passwords import hash_password
 from portal.extensions import db, limiter
 
 PASSWORD = "MesSolutions+2026"
+
+# argon2 at production cost is most of the suite's time: tests hash with cheap parameters.
+# tests/unit/test_auth_rules.py keeps one test on the production parameters.
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+passwords.use_hasher(TEST_HASHER)
 
 
 @pytest.fixture(scope="session")

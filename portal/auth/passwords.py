@@ -4,7 +4,9 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+# argon2id with the library's defaults (RFC 9106's low-memory profile: 64 MiB, 3 passes).
+PRODUCTION_HASHER = PasswordHasher()
+_hasher = PRODUCTION_HASHER
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128  # argon2 takes any length; a bound keeps hashing cheap for hostile input
@@ -26,6 +28,13 @@ def policy_errors(password: str) -> list[str]:
     if not any(not c.isalnum() and not c.isspace() for c in password):
         errors.append("Le mot de passe doit contenir au moins un caractère spécial (par exemple ! ? @ # + -).")
     return errors
+
+
+def use_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Swap the hasher (the test suite uses cheap parameters); returns the previous one."""
+    global _hasher
+    previous, _hasher = _hasher, hasher
+    return previous
 
 
 def hash_password(password: str) -> str:

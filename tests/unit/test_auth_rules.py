@@ -81,6 +81,22 @@ def test_hashes_verify_and_refuse():
     assert not needs_rehash(digest)
 
 
+def test_production_hashes_use_argon2id_at_full_cost():
+    from portal.auth import passwords
+
+    previous = passwords.use_hasher(passwords.PRODUCTION_HASHER)
+    try:
+        digest = hash_password("MesSolutions+2026")
+        # 64 MiB, 3 passes, 4 lanes: the cost an attacker pays per guess on a stolen hash.
+        assert digest.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        assert verify_password(digest, "MesSolutions+2026")
+        assert not needs_rehash(digest)
+    finally:
+        passwords.use_hasher(previous)
+    # A hash made with the test suite's cheap parameters would be upgraded in production.
+    assert passwords.PRODUCTION_HASHER.check_needs_rehash(hash_password("MesSolutions+2026"))
+
+
 @pytest.mark.parametrize("utc, shown", [
     (datetime(2026, 3, 2, 9, 16, 0, tzinfo=timezone.utc), "10:16"),    # winter: UTC+1, on the minute
     (datetime(2026, 3, 2, 9, 16, 2, tzinfo=timezone.utc), "10:17"),    # never earlier than the real end
