@@ -57,6 +57,13 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_URL": env.get("MAIL_URL", "outbox"),
         "MAIL_FROM": env.get("MAIL_FROM", "Mes Solutions Plus <noreply@mes-solutions-plus.fr>"),
         "SMS_URL": env.get("SMS_URL", "outbox"),
+        # The seal of signed PDFs: the insurer's PKCS#12 in production (required there), else a
+        # local one generated into instance/signing/. TSA_URL: timestamp authority (PAdES-B-LT);
+        # TSA_ROOTS: PEM file of its trust anchors (the system's list when empty).
+        "SIGNING_P12": env.get("SIGNING_P12", ""),
+        "SIGNING_P12_PASSWORD": env.get("SIGNING_P12_PASSWORD", ""),
+        "TSA_URL": env.get("TSA_URL", ""),
+        "TSA_ROOTS": env.get("TSA_ROOTS", ""),
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "STORAGE_DIR": env.get("STORAGE_DIR", str(instance / "storage")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -1,0 +1,1 @@
+"""Electronic signature: the portal's seal on the PDFs (PAdES), the proof file, the SMS code."""
