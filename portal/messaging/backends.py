@@ -5,6 +5,7 @@ over and raises `DeliveryError` otherwise. The worker chooses the backend from t
 
 - `MAIL_URL=outbox` / `SMS_URL=outbox`: nothing leaves the machine; the message stays in the
   database, readable at /dev/messages, and counts as sent.
+- `SMS_URL=https+json://TOKEN@host/path`: an HTTP SMS provider, see sms.py.
 - `MAIL_URL=smtp://user:password@host:port`: SMTP, upgraded with STARTTLS when the server
   offers it (`?starttls=0` never upgrades, `?starttls=1` refuses to send without it);
   `smtps://…` for implicit TLS. `?timeout=` sets the network timeout in seconds (30).
@@ -207,13 +208,16 @@ def backend_from_url(url: str, channel: Channel) -> Backend:
     url = (url or "").strip()
     if url == "outbox":
         return OutboxBackend()
+    if channel is Channel.SMS:
+        from . import sms  # imported here: sms.py raises this module's DeliveryError
+
+        return sms.SmsBackend(sms.provider_from_url(url))
     # Only the scheme goes into the error: the rest of the address may hold a password.
     scheme = url.split(":", 1)[0]
     if channel is Channel.EMAIL:
         if scheme in ("smtp", "smtps"):
             return SmtpBackend(url)
         raise ConfigurationError(f"MAIL_URL: unsupported value {scheme!r} (use outbox, smtp://… or smtps://…).")
-    raise ConfigurationError(f"SMS_URL: unsupported value {scheme!r}; the only SMS backend is outbox.")
 
 
 def backend_for(app, channel: Channel | str) -> Backend:
