@@ -17,12 +17,16 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper, TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from ..config import ConfigurationError
 from .certificate import SigningIdentity, identity_from_config
@@ -45,6 +49,28 @@ def load_pem_certificates(path: str) -> list[x509.Certificate]:
         raise ConfigurationError(f"TSA_ROOTS: cannot read certificates from {path} ({error}).") from None
 
 
+class LoadedKeySigner(signers.SimpleSigner):
+    """pyHanko's SimpleSigner parses its private key again at every signature (twice per PDF:
+    a dummy one sizes the container), and parsing an RSA key, which cryptography checks,
+    costs far more than signing: this one signs with the key parsed once."""
+
+    def __init__(self, key: PrivateKeyTypes, **kwargs):
+        super().__init__(**kwargs)
+        self.loaded_key = key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        try:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        except ValueError:
+            mechanism = None
+        hash_algorithm = get_pyca_cryptography_hash(digest_algorithm)
+        if mechanism == "rsassa_pkcs1v15" and isinstance(self.loaded_key, rsa.RSAPrivateKey):
+            return self.loaded_key.sign(data, PKCS1v15(), hash_algorithm)
+        if mechanism == "ecdsa" and isinstance(self.loaded_key, ec.EllipticCurvePrivateKey):
+            return self.loaded_key.sign(data, ec.ECDSA(hash_algorithm))
+        return super().sign_raw(data, digest_algorithm)
+
+
 class Sealer:
     """Seals PDFs with one identity and, optionally, one timestamp authority.
 
@@ -62,8 +88,8 @@ class Sealer:
         self.chain = chain
         key = asn1_keys.PrivateKeyInfo.load(identity.key.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-        self.signer = signers.SimpleSigner(signing_cert=asn1_certificate(identity.certificate), signing_key=key,
-                                           cert_registry=SimpleCertificateStore.from_certs(chain))
+        self.signer = LoadedKeySigner(identity.key, signing_cert=asn1_certificate(identity.certificate),
+                                      signing_key=key, cert_registry=SimpleCertificateStore.from_certs(chain))
 
     @property
     def level(self) -> str:
