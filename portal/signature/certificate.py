@@ -21,6 +21,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes as PrivateKey
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -38,11 +39,11 @@ CRL_LIFETIME = timedelta(days=7)
 @dataclass(frozen=True)
 class SigningIdentity:
     """The sealing key, its certificate and the chain up to the root that readers trust."""
-    key: rsa.RSAPrivateKey
+    key: PrivateKey
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...]      # issuers, the root last
     root: x509.Certificate
-    root_key: rsa.RSAPrivateKey | None = None  # local root only: it signs its own CRL
+    root_key: PrivateKey | None = None  # local root only: it signs its own CRL
 
     def crls(self) -> list[bytes]:
         """The local root's CRL (DER, nobody revoked), fresh; nothing for a real CA, whose
@@ -62,7 +63,7 @@ def new_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=3072)
 
 
-def make_root(common_name: str, key: rsa.RSAPrivateKey, years: int = 20) -> x509.Certificate:
+def make_root(common_name: str, key: PrivateKey, years: int = 20) -> x509.Certificate:
     start = datetime.now(timezone.utc) - timedelta(minutes=5)
     return (x509.CertificateBuilder().subject_name(_name(common_name)).issuer_name(_name(common_name))
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
@@ -75,7 +76,7 @@ def make_root(common_name: str, key: rsa.RSAPrivateKey, years: int = 20) -> x509
             .sign(key, hashes.SHA256()))
 
 
-def issue_leaf(common_name: str, public_key, issuer: x509.Certificate, issuer_key: rsa.RSAPrivateKey, *,
+def issue_leaf(common_name: str, public_key, issuer: x509.Certificate, issuer_key: PrivateKey, *,
                timestamping: bool = False, crl_url: str | None = None, years: int = 5) -> x509.Certificate:
     """A certificate for sealing (non-repudiation) or, with `timestamping`, for a timestamp
     authority; `crl_url` says where its issuer publishes revocations."""
@@ -99,7 +100,7 @@ def issue_leaf(common_name: str, public_key, issuer: x509.Certificate, issuer_ke
     return builder.sign(issuer_key, hashes.SHA256())
 
 
-def issue_crl(issuer: x509.Certificate, issuer_key: rsa.RSAPrivateKey) -> bytes:
+def issue_crl(issuer: x509.Certificate, issuer_key: PrivateKey) -> bytes:
     moment = datetime.now(timezone.utc) - timedelta(minutes=1)
     crl = (x509.CertificateRevocationListBuilder().issuer_name(issuer.subject)
            .last_update(moment).next_update(moment + CRL_LIFETIME)

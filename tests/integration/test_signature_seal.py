@@ -122,6 +122,21 @@ def test_another_root_does_not_trust_the_seal(identity, sealer, tmp_path):
     assert status.intact is True and status.trusted is False and status.bottom_line is False
 
 
+def test_an_elliptic_curve_key_seals_too(tmp_path):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from portal.signature.certificate import SigningIdentity, issue_leaf, make_root
+
+    root_key, seal_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    root = make_root("Racine EC", root_key)
+    certificate = issue_leaf("Cachet EC", seal_key.public_key(), root, root_key)
+    identity = SigningIdentity(key=seal_key, certificate=certificate, chain=(root,), root=root)
+    sealed = Sealer(identity).seal(DOCUMENT, "Jeanne Dupont", "Adhésion")
+    status = validate_pdf_signature(only_signature(sealed), ValidationContext(
+        trust_roots=[asn1_certificate(root)], allow_fetching=False))
+    assert status.bottom_line is True and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+
+
 def test_a_file_with_broken_cross_references_is_rewritten_then_sealed(identity, sealer):
     shifted = DOCUMENT.replace(b"\n", b"\n% every offset moved\n", 1)
     status = validate_pdf_signature(only_signature(sealer.seal(shifted, "Jeanne Dupont", "Adhésion")),
