@@ -6,8 +6,10 @@ data needed to check it later (B-LT, in the document security store).
 """
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 
@@ -49,6 +51,18 @@ def load_pem_certificates(path: str) -> list[x509.Certificate]:
         raise ConfigurationError(f"TSA_ROOTS: cannot read certificates from {path} ({error}).") from None
 
 
+def outside_event_loop(function, *args, **kwargs):
+    """pyHanko's synchronous calls start an asyncio loop of their own, which a thread already
+    running one cannot do (an async server, a browser driven by Playwright): they run in a
+    thread of their own then."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
 class LoadedKeySigner(signers.SimpleSigner):
     """pyHanko's SimpleSigner parses its private key again at every signature (twice per PDF:
     a dummy one sizes the container), and parsing an RSA key, which cryptography checks,
@@ -83,13 +97,12 @@ class Sealer:
         self.identity = identity
         self.timestamper = timestamper
         self.tsa_roots = [asn1_certificate(c) for c in tsa_roots]
-        chain = [asn1_certificate(c) for c in identity.chain]
+        self.chain = [asn1_certificate(c) for c in identity.chain]
         self.root = asn1_certificate(identity.root)
-        self.chain = chain
         key = asn1_keys.PrivateKeyInfo.load(identity.key.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
         self.signer = LoadedKeySigner(identity.key, signing_cert=asn1_certificate(identity.certificate),
-                                      signing_key=key, cert_registry=SimpleCertificateStore.from_certs(chain))
+                                      signing_key=key, cert_registry=SimpleCertificateStore.from_certs(self.chain))
 
     @property
     def level(self) -> str:
@@ -112,7 +125,8 @@ class Sealer:
         )
         output = BytesIO()
         try:
-            signers.PdfSigner(meta, signer=self.signer, timestamper=self.timestamper).sign_pdf(writer, output=output)
+            pdf_signer = signers.PdfSigner(meta, signer=self.signer, timestamper=self.timestamper)
+            outside_event_loop(pdf_signer.sign_pdf, writer, output=output)
         except TimestampRequestError as error:
             raise SealError("Le service d'horodatage ne répond pas : la signature n'a pas été apposée, "
                             "réessayez dans quelques minutes.") from error

@@ -11,7 +11,7 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign import validation
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from weasyprint import HTML
@@ -22,7 +22,13 @@ from portal.signature.certificate import local_identity
 from portal.signature.codes import send_code, verify_code
 from portal.signature.proof import (ChainBroken, Event, Signer, SignedDocument, attached_json, build_proof,
                                     verify_chain)
-from portal.signature.seal import Sealer, asn1_certificate
+from portal.signature.seal import Sealer, asn1_certificate, outside_event_loop
+
+
+def validate_pdf_signature(*args, **kwargs):
+    """pyHanko's validation, away from the event loop a browser test may have left running."""
+    return outside_event_loop(validation.validate_pdf_signature, *args, **kwargs)
+
 
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
 SIGNER = Signer("Jeanne Dupont", "06 •• •• •• 78", "jeanne.dupont@exemple.fr")

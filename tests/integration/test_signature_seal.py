@@ -3,6 +3,7 @@ the whole file, names the signer and the reason; one byte changed breaks it. Wit
 authority on loopback, the signature is timestamped and carries its validation data (B-LT)."""
 from __future__ import annotations
 
+import asyncio
 import stat
 from io import BytesIO
 
@@ -12,7 +13,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.timestamps import HTTPTimeStamper
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign import validation
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -20,9 +21,15 @@ from weasyprint import HTML
 
 from portal.config import ConfigurationError
 from portal.signature.certificate import identity_from_config, local_identity
-from portal.signature.seal import Sealer, SealError, asn1_certificate, seal, sealer_for
+from portal.signature.seal import Sealer, SealError, asn1_certificate, outside_event_loop, seal, sealer_for
 
 from .timestamp_authority import TimestampAuthority
+
+
+def validate_pdf_signature(*args, **kwargs):
+    """pyHanko's validation, away from the event loop a browser test may have left running."""
+    return outside_event_loop(validation.validate_pdf_signature, *args, **kwargs)
+
 
 DOCUMENT = HTML(string="<h1>Demande d'adhésion</h1><p>Mme Jeanne Dupont</p>").write_pdf()
 
@@ -113,6 +120,15 @@ def test_one_byte_changed_makes_the_seal_invalid(identity, sealer):
     sealed = sealer.seal(DOCUMENT, "Jeanne Dupont", "Adhésion")
     status = validate_pdf_signature(only_signature(flip_covered_byte(sealed)), portal_context(identity))
     assert status.intact is False and status.bottom_line is False
+
+
+def test_sealing_works_while_an_event_loop_runs(identity, sealer):
+    async def inside_a_loop():
+        return sealer.seal(DOCUMENT, "Jeanne Dupont", "Adhésion")
+
+    # (in a thread of its own: a browser test may have left a loop running in this one)
+    sealed = outside_event_loop(lambda: asyncio.run(inside_a_loop()))
+    assert validate_pdf_signature(only_signature(sealed), portal_context(identity)).bottom_line is True
 
 
 def test_another_root_does_not_trust_the_seal(identity, sealer, tmp_path):
