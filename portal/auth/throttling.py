@@ -83,7 +83,8 @@ def _locked_message(until: datetime) -> str:
 
 def _wait_message(until: datetime, at: datetime) -> str:
     seconds = max(1, math.ceil((as_utc(until) - at).total_seconds()))
-    return f"Trop de tentatives infructueuses : patientez {seconds} secondes avant de réessayer."
+    unit = "seconde" if seconds == 1 else "secondes"
+    return f"Trop de tentatives infructueuses : patientez {seconds} {unit} avant de réessayer."
 
 
 def _source_row(identifiant: str, source: str | None) -> LoginSource | None:
