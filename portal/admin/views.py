@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from ..auth import accounts, links
-from ..auth.errors import AuthError, InvalidInput
+from ..auth.errors import AlreadyExists, AuthError, InvalidInput
 from ..auth.models import Firm, Role, User
 from ..auth.scoping import get_scoped_or_404, roles_required
 from ..clock import as_utc, now
@@ -64,8 +64,8 @@ def new_firm():
         try:
             firm = accounts.create_firm(**values, actor=current_user._get_current_object())
         except InvalidInput as refusal:
-            firm = db.session.scalar(select(Firm).where(Firm.name == (values["name"] or "").strip()))
-            if not (set(refusal.errors) == {"name"} and _recent(firm) and firm.orias == (values["orias"] or "").replace(" ", "")):
+            firm = refusal.existing if isinstance(refusal, AlreadyExists) else None
+            if not (_recent(firm) and firm.orias == "".join((values["orias"] or "").split())):
                 show_errors(form, refusal.errors, FIRM_FIELDS)
                 return render_template("admin/firm_new.html", form=form), 422
         flash(f"Cabinet « {firm.name} » créé.", "success")
@@ -95,8 +95,8 @@ def invite():
                                      first_name=form.prenom.data, last_name=form.nom.data,
                                      actor=current_user._get_current_object())
         except InvalidInput as refusal:
-            user = accounts.find_user(form.email.data)
-            if not (set(refusal.errors) == {"email"} and _recent(user) and user.role.value == form.role.data):
+            user = refusal.existing if isinstance(refusal, AlreadyExists) else None
+            if not (_recent(user) and user.role.value == form.role.data):
                 show_errors(form, refusal.errors, INVITE_FIELDS)
                 return render_template("admin/invite.html", form=form), 422
         flash(f"Compte créé pour {user.email} : le lien de première connexion lui a été envoyé.", "success")

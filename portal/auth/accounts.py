@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit.service import record
 from ..extensions import db
-from .errors import AuthError, InvalidInput
+from .errors import AlreadyExists, AuthError, InvalidInput
 from .models import Firm, Role, User
 from .passwords import hash_password, policy_errors
 from .throttling import EMAIL_MAX_LENGTH, lift_locks, normalize_identifiant
@@ -94,14 +94,23 @@ def _email_taken(address: str) -> str:
     return f"Un compte existe déjà pour l'adresse {address}."
 
 
+def _refusal(errors: dict[str, list[str]], unique_field: str, existing) -> InvalidInput:
+    if existing is not None and set(errors) == {unique_field}:
+        return AlreadyExists(errors, existing)
+    return InvalidInput(errors)
+
+
 def create_firm(*, name: str, orias: str, phone: str, address: str, email: str, actor=SYSTEM) -> Firm:
     """A broker firm (cabinet), with its identity checked."""
     errors: dict[str, list[str]] = {}
+    existing = None
     name, error = _text_error(name, "Raison sociale", 200)
     if error:
         errors["name"] = [error]
-    elif db.session.scalar(select(Firm.id).where(Firm.name == name)) is not None:
-        errors["name"] = [_firm_name_taken(name)]
+    else:
+        existing = db.session.scalar(select(Firm).where(Firm.name == name))
+        if existing is not None:
+            errors["name"] = [_firm_name_taken(name)]
     orias_digits = re.sub(r"\s+", "", orias or "")
     if not re.fullmatch(r"[0-9]{8}", orias_digits, re.ASCII):
         errors["orias"] = ["Le numéro ORIAS doit compter 8 chiffres."]
@@ -115,14 +124,15 @@ def create_firm(*, name: str, orias: str, phone: str, address: str, email: str, 
     if error:
         errors["email"] = [error]
     if errors:
-        raise InvalidInput(errors)
+        raise _refusal(errors, "name", existing)
     firm = Firm(name=name, orias=orias_digits, phone=phone_text, address=address, email=email_address)
     db.session.add(firm)
     try:
         db.session.flush()
     except IntegrityError:  # the same firm created at the same moment (a double click)
         db.session.rollback()
-        raise InvalidInput({"name": [_firm_name_taken(name)]}) from None
+        existing = db.session.scalar(select(Firm).where(Firm.name == name))
+        raise _refusal({"name": [_firm_name_taken(name)]}, "name", existing) from None
     record(actor=actor, object_type="firm", object_id=firm.id, action="firm_created", detail=name)
     db.session.commit()
     return firm
@@ -135,25 +145,30 @@ def create_user(*, email: str, role: str | Role, firm_name: str | None = None, p
     Without a password, the user creates it through "Première connexion".
     """
     errors: dict[str, list[str]] = {}
+    existing = None
     address, error = _email_error(email)
     if error:
         errors["email"] = [error]
-    elif db.session.scalar(select(User.id).where(User.email == address)) is not None:
-        errors["email"] = [_email_taken(address)]
+    else:
+        existing = db.session.scalar(select(User).where(User.email == address))
+        if existing is not None:
+            errors["email"] = [_email_taken(address)]
     try:
         role = Role(role)
     except ValueError:
         errors["role"] = ["Rôle inconnu : choisissez broker, backoffice ou admin."]
         role = None
     firm = None
-    firm_name = (firm_name or "").strip()
-    if role is Role.BROKER:
+    firm_name, error = _text_error(firm_name, "Cabinet", 200, required=False)
+    if error:
+        errors["firm"] = [error]
+    elif role is Role.BROKER:
         if not firm_name:
             errors["firm"] = ["Un courtier appartient à un cabinet : indiquez sa raison sociale."]
         else:
             firm = db.session.scalar(select(Firm).where(Firm.name == firm_name))
             if firm is None:
-                errors["firm"] = [f"Aucun cabinet ne porte la raison sociale « {firm_name[:200]} »."]
+                errors["firm"] = [f"Aucun cabinet ne porte la raison sociale « {firm_name} »."]
     elif role is not None and firm_name:
         errors["firm"] = ["Les comptes du service de gestion et les administrateurs n'appartiennent à aucun cabinet."]
     if password is not None:
@@ -167,7 +182,7 @@ def create_user(*, email: str, role: str | Role, firm_name: str | None = None, p
     if error:
         errors["last_name"] = [error]
     if errors:
-        raise InvalidInput(errors)
+        raise _refusal(errors, "email", existing)
     user = User(email=address, role=role, firm=firm, first_name=first_name, last_name=last_name,
                 password_hash=hash_password(password) if password is not None else None)
     db.session.add(user)
@@ -175,7 +190,8 @@ def create_user(*, email: str, role: str | Role, firm_name: str | None = None, p
         db.session.flush()
     except IntegrityError:  # the same account created at the same moment (a double click)
         db.session.rollback()
-        raise InvalidInput({"email": [_email_taken(address)]}) from None
+        existing = db.session.scalar(select(User).where(User.email == address))
+        raise _refusal({"email": [_email_taken(address)]}, "email", existing) from None
     record(actor=actor, object_type="user", object_id=user.id, action="user_created",
            detail=f"{address} ({role.value})")
     db.session.commit()

@@ -44,3 +44,11 @@ class InvalidInput(AuthError):
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = {name: list(messages) for name, messages in errors.items() if messages}
         super().__init__(" ".join(m for messages in self.errors.values() for m in messages))
+
+
+class AlreadyExists(InvalidInput):
+    """The only refusal is that the firm or account exists already: `existing` is that row."""
+
+    def __init__(self, errors: dict[str, list[str]], existing):
+        super().__init__(errors)
+        self.existing = existing

@@ -2,7 +2,7 @@
 (PostgreSQL: SQLite serialises every writer, so only there can a lost update show)."""
 from __future__ import annotations
 
-from portal.auth.models import LoginSource, LoginThrottle, User
+from portal.auth.models import LoginSource, LoginThrottle, Role, User
 from portal.extensions import db
 from portal.messaging.models import Message
 from tests.conftest import IsolatedClient, csrf_token
@@ -73,4 +73,26 @@ def test_parallel_logins_to_an_account_without_password_send_one_e_mail(app, mak
     assert run_in_threads(app, posts) == []
     assert answers == [(200, "Identifiant ou mot de passe incorrect.")] * PARALLEL
     db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 1
+
+
+def test_simultaneous_invitations_create_one_account_and_one_e_mail(app, client, broker, make_user, login, unlimited):
+    postgresql_only()
+    make_user(email="admin@mes-solutions-plus.fr", role=Role.ADMIN, firm=None)
+    login("admin@mes-solutions-plus.fr")
+    token = csrf_token(client.get("/administration/utilisateurs/inviter").get_data(as_text=True))
+    cookie = client.get_cookie("session").value
+    codes = []
+
+    def invite():
+        browser = IsolatedClient(app, app.response_class, use_cookies=True)
+        browser.set_cookie("session", cookie)
+        codes.append(browser.post("/administration/utilisateurs/inviter", data={
+            "csrf_token": token, "email": "nouveau@cabinet-demo.fr", "prenom": "Léa", "nom": "Durand",
+            "role": "broker", "cabinet": "Cabinet Démo Courtage"}).status_code)
+
+    assert run_in_threads(app, [invite] * 5) == []
+    assert codes == [302] * 5
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count()).where(User.email == "nouveau@cabinet-demo.fr")) == 1
     assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 1
