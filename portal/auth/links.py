@@ -24,10 +24,12 @@ PURPOSE_PASSWORD_INIT = "password_init"
 INIT_LINK_LIFETIME = timedelta(hours=24)
 INIT_LINK_PATH = "/mot-de-passe/initialiser/"
 INIT_SUBJECT = "Mes Solutions Plus - Initialisation de votre mot de passe"
-# A login attempt on an account without a password e-mails its owner a link, at most once
-# per window, whoever tries; an administrator's resend waits only long enough to absorb a
-# double click.
+# However many ask, an account receives at most one link e-mail per window: nobody can flood
+# its mailbox, and the link already sent stays valid. A login attempt on an account without a
+# password is the most common trigger and the longest window; an administrator's resend waits
+# only long enough to absorb a double click.
 LOGIN_LINK_WINDOW = timedelta(minutes=15)
+REQUEST_WINDOW = timedelta(minutes=5)
 RESEND_WINDOW = timedelta(minutes=1)
 
 CONFIRMATION_MISMATCH = "La confirmation ne correspond pas au nouveau mot de passe."
@@ -73,13 +75,18 @@ def _queue_link(user: User, at: datetime) -> None:
 def request_password_init(email: str) -> None:
     """"Première connexion" (and forgotten password): e-mail a single-use link valid 24 h.
 
-    Does nothing, silently, for an address that matches no active account: the page
-    answers the same either way.
+    Does nothing, silently, for an address that matches no active account, or when a link
+    left for this account less than 5 minutes ago (that one is still valid): the page
+    answers the same either way. A new link replaces the ones not used yet.
     """
     user = find_user(email)
     if user is None or not user.active:
         return
-    _queue_link(user, now())
+    at = now()
+    if not _claim_sending(user.id, at, REQUEST_WINDOW):
+        db.session.rollback()
+        return
+    _queue_link(user, at)
     db.session.commit()
 
 

@@ -50,14 +50,3 @@ def client_required(view):
     wrapped.client_area = True
     return wrapped
 
-
-def staff_required(view):
-    """View decorator for firm staff's pages (any role): login required, clients refused."""
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not getattr(current_user, "is_staff", False):
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapped

@@ -4,7 +4,8 @@ Limits (per client address unless said otherwise):
 - login POST: 10 per minute; per identifiant and address, 30 failed attempts per hour (on
   top of the slow-down and lock of throttling.py; never per identifiant alone, which would
   let anyone lock its owner out);
-- "Première connexion" POST: 5 per minute and 20 per hour; per e-mail, 5 per hour;
+- "Première connexion" POST: 5 per minute and 20 per hour; per e-mail and address, 5 per
+  hour (an account receives at most one link e-mail per 5 minutes, see links.py);
 - password pages POST: 10 per minute.
 """
 from __future__ import annotations
@@ -60,8 +61,8 @@ def _form_key(field: str) -> str:
     return throttle_key(request.form.get(field, ""))
 
 
-def _identifiant_and_address() -> str:
-    return "connexion:" + _form_key("identifiant") + ":" + (request.remote_addr or "")
+def _field_and_address(prefix: str, field: str):
+    return lambda: f"{prefix}:{_form_key(field)}:{request.remote_addr or ''}"
 
 
 def _login_failed(response) -> bool:
@@ -70,7 +71,7 @@ def _login_failed(response) -> bool:
 
 @bp.route("/connexion", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
-@limiter.limit(LOGIN_IDENTIFIANT_LIMIT, methods=["POST"], key_func=_identifiant_and_address,
+@limiter.limit(LOGIN_IDENTIFIANT_LIMIT, methods=["POST"], key_func=_field_and_address("connexion", "identifiant"),
                deduct_when=_login_failed)
 def login():
     next_url = safe_next(request.args.get("next"))
@@ -102,7 +103,7 @@ def logout():
 
 @bp.route("/premiere-connexion", methods=["GET", "POST"])
 @limiter.limit(FIRST_CONNECTION_LIMIT, methods=["POST"])
-@limiter.limit(FIRST_CONNECTION_EMAIL_LIMIT, methods=["POST"], key_func=lambda: "init:" + _form_key("email"))
+@limiter.limit(FIRST_CONNECTION_EMAIL_LIMIT, methods=["POST"], key_func=_field_and_address("init", "email"))
 def first_connection():
     form = FirstConnectionForm()
     if form.validate_on_submit():

@@ -96,3 +96,19 @@ def test_simultaneous_invitations_create_one_account_and_one_e_mail(app, client,
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count()).where(User.email == "nouveau@cabinet-demo.fr")) == 1
     assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 1
+
+
+def test_simultaneous_first_connection_requests_send_one_e_mail(app, make_firm, make_user, unlimited):
+    postgresql_only()
+    make_user(email="nouveau@cabinet-demo.fr", firm=make_firm(), password=None)
+    requests, codes = [], []
+    for number in range(PARALLEL):
+        browser = IsolatedClient(app, app.response_class, use_cookies=True)
+        browser.environ_base["REMOTE_ADDR"] = f"203.0.113.{number + 1}"
+        token = csrf_token(browser.get("/premiere-connexion").get_data(as_text=True))
+        requests.append(lambda browser=browser, token=token: codes.append(browser.post(
+            "/premiere-connexion", data={"csrf_token": token, "email": "nouveau@cabinet-demo.fr"}).status_code))
+    assert run_in_threads(app, requests) == []
+    assert codes == [302] * PARALLEL
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 1

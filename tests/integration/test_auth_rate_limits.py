@@ -9,7 +9,7 @@ from __future__ import annotations
 import limits.storage.memory
 import pytest
 
-from tests.integration.test_auth_first_connection import ask_link
+from tests.integration.test_auth_first_connection import ask_link, newcomer  # noqa: F401  fixture
 from tests.integration.test_auth_login import WRONG, post_login, text
 
 
@@ -69,3 +69,15 @@ def test_first_connection_requests_are_limited_per_minute_and_per_hour(client, l
     assert ask_link(client, "encore@exemple.fr").status_code == 429  # 20 in the hour
     limiter_clock.advance(3600)
     assert ask_link(client, "encore@exemple.fr").status_code == 302
+
+
+def test_first_connection_requests_are_limited_per_email_and_address(client, newcomer, limiter_clock, outbox):
+    for number in range(5):
+        email = newcomer.email if number % 2 == 0 else newcomer.email.upper()
+        assert ask_link(client, email).status_code == 302
+        limiter_clock.advance(61)  # under the 5 a minute of the address
+    assert ask_link(client, newcomer.email).status_code == 429
+    # Whoever asks for someone else's link does not stop its owner, at its own address, asking.
+    owner = {"REMOTE_ADDR": "10.1.0.99"}
+    assert ask_link(client, newcomer.email, environ_base=owner).status_code == 302
+    assert len(outbox()) == 1  # and the mailbox receives one link per 5 minutes, however many ask
