@@ -14,8 +14,6 @@ def _strip(value):
 
 ROLE_LABELS = {Role.BROKER.value: "Courtier", Role.BACKOFFICE.value: "Service de gestion",
                Role.ADMIN.value: "Administrateur"}
-# Long enough for any accepted value, short enough that hostile input stays cheap to check.
-FIELD_MAX = 1000
 
 
 class FirmForm(FlaskForm):
