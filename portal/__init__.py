@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import models  # noqa: F401  every table known to SQLAlchemy and Alembic
+    from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .catalog.views import bp as catalog_bp
     from .home.views import bp as home_bp
@@ -46,6 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .cli import register_cli
     from .formatting import register_filters
 
+    app.register_blueprint(admin_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(catalog_bp)

@@ -5,14 +5,16 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import service
+from . import accounts
+from .demo import ensure_demo_data
+from .errors import AuthError, InvalidInput
 from .models import Role
 
 ROLE_LABELS = {Role.BROKER: "courtier", Role.BACKOFFICE: "service de gestion", Role.ADMIN: "administrateur"}
 
 
-def _fail(refusal: service.AuthError) -> None:
-    messages = [m for ms in refusal.errors.values() for m in ms] if isinstance(refusal, service.InvalidInput) else [refusal.message]
+def _fail(refusal: AuthError) -> None:
+    messages = [m for ms in refusal.errors.values() for m in ms] if isinstance(refusal, InvalidInput) else [refusal.message]
     for message in messages:
         click.echo(f"Erreur : {message}", err=True)
     raise click.exceptions.Exit(1)
@@ -26,8 +28,8 @@ def demo() -> None:
         click.echo("Erreur : les données de démonstration ne sont jamais créées en production.", err=True)
         raise click.exceptions.Exit(1)
     try:
-        created = service.ensure_demo_data()
-    except service.AuthError as refusal:
+        created = ensure_demo_data()
+    except AuthError as refusal:
         _fail(refusal)
     if created:
         for line in created:
@@ -46,8 +48,8 @@ def demo() -> None:
 def create_firm(name: str, orias: str, phone: str, address: str, email: str) -> None:
     """Crée un cabinet de courtage."""
     try:
-        firm = service.create_firm(name=name, orias=orias, phone=phone, address=address, email=email)
-    except service.AuthError as refusal:
+        firm = accounts.create_firm(name=name, orias=orias, phone=phone, address=address, email=email)
+    except AuthError as refusal:
         _fail(refusal)
     click.echo(f"Cabinet créé : {firm.name} (ORIAS {firm.orias}).")
 
@@ -63,9 +65,9 @@ def create_firm(name: str, orias: str, phone: str, address: str, email: str) -> 
 def create_user(email: str, role: str, firm_name: str | None, password: str | None, first_name: str, last_name: str) -> None:
     """Crée un compte (courtier, service de gestion ou administrateur)."""
     try:
-        user = service.create_user(email=email, role=role, firm_name=firm_name, password=password,
-                                   first_name=first_name, last_name=last_name)
-    except service.AuthError as refusal:
+        user = accounts.create_user(email=email, role=role, firm_name=firm_name, password=password,
+                                    first_name=first_name, last_name=last_name)
+    except AuthError as refusal:
         _fail(refusal)
     where = f", {user.firm.name}" if user.firm else ""
     click.echo(f"Compte créé : {user.email} ({ROLE_LABELS[user.role]}{where}).")

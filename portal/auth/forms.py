@@ -1,4 +1,4 @@
-"""The forms of the login pages. Business checks (credentials, policy) live in service.py."""
+"""The forms of the login pages. Business checks (credentials, policy) live in the services (login.py, links.py)."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -6,7 +6,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from .passwords import MAX_LENGTH
-from .service import EMAIL_MAX_LENGTH
+from .throttling import EMAIL_MAX_LENGTH
 
 
 def _strip(value):

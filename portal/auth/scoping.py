@@ -24,7 +24,7 @@ ALL_FIRMS_ROLES = frozenset({Role.BACKOFFICE, Role.ADMIN})
 
 
 def roles_required(*roles: Role | str):
-    """View decorator: login required, and 403 unless the user has one of `roles`."""
+    """View decorator: staff login required, and 403 unless the user has one of `roles`."""
     allowed = frozenset(Role(role) for role in roles)
 
     def decorator(view):
@@ -32,7 +32,7 @@ def roles_required(*roles: Role | str):
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if current_user.role not in allowed:
+            if not getattr(current_user, "is_staff", False) or current_user.role not in allowed:
                 abort(403)
             return view(*args, **kwargs)
         return wrapped

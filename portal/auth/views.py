@@ -1,9 +1,11 @@
 """Login, first connection, password pages and logout.
 
 Limits (per client address unless said otherwise):
-- login POST: 10 per minute; per identifiant, 30 failed attempts per hour (on top of the
-  per-identifiant slow-down and lock of service.py);
-- "Première connexion" POST: 5 per minute and 20 per hour; per e-mail, 5 per hour;
+- login POST: 10 per minute; per identifiant and address, 30 failed attempts per hour (on
+  top of the slow-down and lock of throttling.py; never per identifiant alone, which would
+  let anyone lock its owner out);
+- "Première connexion" POST: 5 per minute and 20 per hour; per e-mail and address, 5 per
+  hour (an account receives at most one link e-mail per 5 minutes, see links.py);
 - password pages POST: 10 per minute.
 """
 from __future__ import annotations
@@ -13,10 +15,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import db, limiter, login_manager
-from . import service
+from ..extensions import limiter, login_manager
+from . import accounts, links, login as logins
+from .errors import AuthError, InvalidInput, InvalidLink
 from .forms import ChangePasswordForm, FirstConnectionForm, InitPasswordForm, LoginForm, add_errors, add_form_error
-from .models import User
+from .sessions import SESSION_EPOCH
+from .throttling import throttle_key
 
 bp = Blueprint("auth", __name__)
 
@@ -27,7 +31,6 @@ FIRST_CONNECTION_EMAIL_LIMIT = "5 per hour"
 PASSWORD_LIMIT = "10 per minute"
 
 LOGGED_OUT = "Vous êtes déconnecté."
-SESSION_EPOCH = "epoch"
 PASSWORD_SET = "Votre mot de passe a été enregistré. Vous pouvez vous connecter."
 PASSWORD_CHANGED = "Votre mot de passe a été modifié."
 
@@ -40,18 +43,6 @@ def configure_login(state) -> None:
     login_manager.needs_refresh_message = "Pour votre sécurité, reconnectez-vous pour accéder à cette page."
     login_manager.needs_refresh_message_category = "info"
     login_manager.session_protection = "strong"
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    try:
-        user = db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
-        return None
-    # A deactivated account, or a session from before a logout or a password change, ends here.
-    if user is None or not user.active or session.get(SESSION_EPOCH) != user.session_epoch:
-        return None
-    return user
 
 
 def safe_next(target: str | None) -> str | None:
@@ -67,7 +58,11 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _form_key(field: str) -> str:
-    return service.throttle_key(request.form.get(field, ""))
+    return throttle_key(request.form.get(field, ""))
+
+
+def _field_and_address(prefix: str, field: str):
+    return lambda: f"{prefix}:{_form_key(field)}:{request.remote_addr or ''}"
 
 
 def _login_failed(response) -> bool:
@@ -76,7 +71,7 @@ def _login_failed(response) -> bool:
 
 @bp.route("/connexion", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
-@limiter.limit(LOGIN_IDENTIFIANT_LIMIT, methods=["POST"], key_func=lambda: "connexion:" + _form_key("identifiant"),
+@limiter.limit(LOGIN_IDENTIFIANT_LIMIT, methods=["POST"], key_func=_field_and_address("connexion", "identifiant"),
                deduct_when=_login_failed)
 def login():
     next_url = safe_next(request.args.get("next"))
@@ -85,8 +80,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = service.authenticate(form.identifiant.data, form.mot_de_passe.data)
-        except service.AuthError as refusal:
+            user = logins.authenticate(form.identifiant.data, form.mot_de_passe.data, request.remote_addr)
+        except AuthError as refusal:
             add_form_error(form, refusal.message)
         else:
             session.clear()  # a session prepared by someone else never becomes a logged-in one
@@ -99,7 +94,7 @@ def login():
 @bp.post("/deconnexion")
 def logout():
     if current_user.is_authenticated:
-        service.end_sessions(current_user._get_current_object())
+        accounts.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(LOGGED_OUT, "info")
@@ -108,11 +103,11 @@ def logout():
 
 @bp.route("/premiere-connexion", methods=["GET", "POST"])
 @limiter.limit(FIRST_CONNECTION_LIMIT, methods=["POST"])
-@limiter.limit(FIRST_CONNECTION_EMAIL_LIMIT, methods=["POST"], key_func=lambda: "init:" + _form_key("email"))
+@limiter.limit(FIRST_CONNECTION_EMAIL_LIMIT, methods=["POST"], key_func=_field_and_address("init", "email"))
 def first_connection():
     form = FirstConnectionForm()
     if form.validate_on_submit():
-        service.request_password_init(form.email.data)
+        links.request_password_init(form.email.data)
         return redirect(url_for("auth.first_connection_sent"))
     return render_template("auth/first_connection.html", form=form)
 
@@ -126,20 +121,20 @@ def _link_invalid(message: str):
     return render_template("auth/link_invalid.html", message=message), 410
 
 
-@bp.route(service.INIT_LINK_PATH + "<token>", methods=["GET", "POST"])
+@bp.route(links.INIT_LINK_PATH + "<token>", methods=["GET", "POST"])
 @limiter.limit(PASSWORD_LIMIT, methods=["POST"])
 def init_password(token: str):
     try:
-        user = service.user_for_init_link(token)
-    except service.InvalidLink as refusal:
+        user = links.user_for_init_link(token)
+    except InvalidLink as refusal:
         return _link_invalid(refusal.message)
     form = InitPasswordForm()
     if form.validate_on_submit():
         try:
-            service.set_password_with_link(token, form.nouveau_mot_de_passe.data, form.confirmation.data)
-        except service.InvalidLink as refusal:
+            links.set_password_with_link(token, form.nouveau_mot_de_passe.data, form.confirmation.data)
+        except InvalidLink as refusal:
             return _link_invalid(refusal.message)
-        except service.InvalidInput as refusal:
+        except InvalidInput as refusal:
             add_errors(form.nouveau_mot_de_passe, refusal.errors.get("new_password", []))
             add_errors(form.confirmation, refusal.errors.get("confirmation", []))
         else:
@@ -160,18 +155,19 @@ def change_password():
         del form.identifiant
     if form.validate_on_submit():
         try:
-            service.change_password(
+            logins.change_password(
+                source=request.remote_addr,
                 user=current_user._get_current_object() if logged_in else None,
                 identifiant=None if logged_in else form.identifiant.data,
                 current_password=form.mot_de_passe_actuel.data,
                 new_password=form.nouveau_mot_de_passe.data,
                 confirmation=form.confirmation.data,
             )
-        except service.InvalidInput as refusal:
+        except InvalidInput as refusal:
             add_errors(form.mot_de_passe_actuel, refusal.errors.get("current_password", []))
             add_errors(form.nouveau_mot_de_passe, refusal.errors.get("new_password", []))
             add_errors(form.confirmation, refusal.errors.get("confirmation", []))
-        except service.AuthError as refusal:
+        except AuthError as refusal:
             add_form_error(form, refusal.message)
         else:
             if logged_in:

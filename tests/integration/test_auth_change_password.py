@@ -87,10 +87,12 @@ def test_logged_in_change(client, broker, login):
     assert post_login(client, broker.email, NEW_PASSWORD).headers["Location"] == "/"
 
 
-def test_a_user_without_password_is_sent_to_first_connection(client, make_firm, make_user):
+def test_a_user_without_password_is_answered_as_a_wrong_password_and_gets_the_link(client, make_firm, make_user, outbox):
     make_user(firm=make_firm(), password=None)
     response = change(client, "Nimporte-Quoi-2026", NEW_PASSWORD, identifiant="courtier@cabinet-demo.fr")
-    assert "Première connexion ? Cliquez ici" in form_error(response)
+    assert form_error(response) == "Identifiant ou mot de passe incorrect."
+    assert [(m.to, m.subject) for m in outbox()] == [
+        ("courtier@cabinet-demo.fr", "Mes Solutions Plus - Initialisation de votre mot de passe")]
 
 
 def test_wrong_current_passwords_count_as_failed_logins(client, broker):

@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 import pytest
 
 from portal.auth.passwords import hash_password, needs_rehash, policy_errors, verify_password
-from portal.auth.service import _clock_time, french_phone, normalize_identifiant, throttle_key
+from portal.auth.accounts import french_phone
+from portal.auth.throttling import _clock_time, normalize_identifiant, throttle_key
 from portal.auth.views import safe_next
 
 
