@@ -59,9 +59,10 @@ def clients_among(people: list[Person]) -> set[int]:
 
 
 def quotes(user, identifier: str, statuses: list[str], today: date, page: int = 1) -> Page:
-    """Issued quotes (every version) by number prefix ("RIS-00000000", "RIS-0000000034/2") and
-    by status as the screens show it (an open quote past its date is "Expiré")."""
-    stmt = scoped(select(Quote), user).where(Quote.status != QuoteStatus.INCOMPLET)
+    """Quotes (every version) by number prefix ("RIS-00000000", "RIS-0000000034/2") and by
+    status as the screens show it (an open quote past its date is "Expiré"); drafts only when
+    "Incomplet" is asked."""
+    stmt = scoped(select(Quote), user)
     identifier = without_control(identifier or "").strip().upper()[:MAX_QUERY]
     if identifier:
         number, _, version = identifier.partition("/")
@@ -69,6 +70,8 @@ def quotes(user, identifier: str, statuses: list[str], today: date, page: int = 
         if version.isdigit():
             stmt = stmt.where(Quote.version == int(version))
     wanted = [QuoteStatus(value) for value in statuses if value in {s.value for s in QuoteStatus}]
+    if QuoteStatus.INCOMPLET not in wanted:  # drafts only when "Incomplet" is ticked
+        stmt = stmt.where(Quote.status != QuoteStatus.INCOMPLET)
     if wanted:
         stmt = stmt.where(or_(*(status_condition(status, today) for status in wanted)))
     stmt = stmt.order_by(Quote.number.desc(), Quote.version.desc())

@@ -8,18 +8,31 @@ from flask import (Blueprint, Response, abort, after_this_request, flash, redire
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..auth.scoping import get_scoped_or_404, scoped, sees_all_firms
+from ..auth.models import Role
+from ..auth.scoping import get_scoped_or_404, roles_required, scoped, sees_all_firms
 from ..catalog.loader import get_catalog
 from ..clock import today
 from ..extensions import db
 from ..quotes import service as quotes
 from ..quotes.models import STATUS_LABELS, Person, Quote, QuoteStatus
+from ..quotes.views import dossier_tab
 from . import agenda, exports, search
 from .models import Event
 
 bp = Blueprint("portfolio", __name__)
 DRAFTS_SHOWN = 20
 EXPORT_NAME = "devis-non-transformes"
+broker_only = roles_required(Role.BROKER)
+
+
+@bp.app_context_processor
+def role_screens() -> dict:
+    """What the menus and dossier pages show by role: a broker sells and acts on its firm's
+    dossiers; the back-office and the administrator read every firm's, without acting."""
+    user = current_user
+    signed_in = getattr(user, "is_authenticated", False)
+    return {"sells": signed_in and user.role is Role.BROKER,
+            "manages_all_firms": signed_in and sees_all_firms(user)}
 
 
 @bp.get("/")
@@ -37,7 +50,7 @@ def index():
 
 
 @bp.post("/agenda/<int:event_id>/cloturer")
-@login_required
+@broker_only
 def close_event(event_id: int):
     agenda.close_event(current_user, event_id)
     flash("L'événement est clôturé : il reste dans le dossier.", "success")
@@ -95,22 +108,21 @@ def person(person_id: int):
     day = today()
     shown = [q for q in person_quotes if quotes.status_on(q, day) is not QuoteStatus.SOUSCRIT]
     return render_template("portfolio/person.html", client=client, quotes=shown, catalog=get_catalog(),
-                           status_on=lambda q: quotes.status_on(q, day), creation_key=quotes.new_creation_key())
+                           tab=dossier_tab(), status_on=lambda q: quotes.status_on(q, day),
+                           creation_key=quotes.new_creation_key())
 
 
 @bp.post("/clients/<int:person_id>/nouveau-devis")
-@login_required
+@broker_only
 def new_quote(person_id: int):
     client = get_scoped_or_404(Person, person_id, current_user)
-    if current_user.firm_id is None:
-        abort(403)
     product_code = request.form.get("produit", "")
     try:
         key = quotes.creation_key_of(request.form.get("creation_key"))
         draft = quotes.draft_for_person(client, current_user, product_code, key)
     except (KeyError, quotes.QuoteError):
         flash("Choisissez un produit de la liste.", "error")
-        return redirect(url_for("portfolio.person", person_id=client.id))
+        return redirect(url_for("portfolio.person", person_id=client.id, onglet="gestion"))
     db.session.commit()
     return redirect(url_for("quotes.besoins", quote_id=draft.id))
 

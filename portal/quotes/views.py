@@ -24,7 +24,17 @@ from .models import Quote, QuoteStatus
 bp = Blueprint("quotes", __name__)
 
 broker_only = roles_required(Role.BROKER)
+# The back-office and the administrator read every firm's dossiers, and act on none of them.
+dossier_readers = roles_required(Role.BROKER, Role.BACKOFFICE, Role.ADMIN)
+
 SCREEN_TITLES = ("Vos besoins", "Vos solutions", "Vos coordonnées", "Récapitulatif du DEVIS")
+
+
+def dossier_tab() -> str:
+    """The tab of a quote's or a client's page: "consultation", or "gestion" ("Acte de gestion")
+    for a broker, the only one who acts on a dossier."""
+    wanted = request.args.get("onglet")
+    return wanted if current_user.role is Role.BROKER and wanted in ("consultation", "gestion") else "consultation"
 
 
 def _product_or_404(code: str):
@@ -263,21 +273,23 @@ def _issue(quote_id: int, operation, done: str):
 
 
 @bp.get("/devis/<int:quote_id>")
-@broker_only
+@dossier_readers
 def show(quote_id: int):
     quote = get_scoped_or_404(Quote, quote_id, current_user)
     if quote.status is QuoteStatus.INCOMPLET:
+        if current_user.role is not Role.BROKER:
+            abort(404)  # a draft is its broker's work in progress, not yet a dossier
         screen = wizard.SCREENS[min(quote.step, 3)]
         return redirect(url_for(f"quotes.{screen}", quote_id=quote.id))
     catalog = get_catalog()
     product = _product_or_404(quote.product_code)
-    return render_template("quotes/show.html", quote=quote, product=product, catalog=catalog,
+    return render_template("quotes/show.html", quote=quote, product=product, catalog=catalog, tab=dossier_tab(),
                            status=service.status_on(quote, today()), mobile=display_mobile(quote.mobile or ""),
                            creation_key=service.new_creation_key())
 
 
 @bp.get("/devis/<int:quote_id>/document")
-@broker_only
+@dossier_readers
 def document(quote_id: int):
     quote = get_scoped_or_404(Quote, quote_id, current_user)
     if not quote.pdf_key:

@@ -15,7 +15,7 @@ from ..catalog import eligibility
 from ..catalog.geo import communes_for, find_commune, is_valid_postcode, zone_of_commune
 from ..catalog.loader import get_catalog
 from ..catalog.model import Product
-from ..catalog.pricing import Family, Price, price
+from ..catalog.pricing import MONTHS_PER_YEAR, Family, Price, price
 from ..catalog.recommend import FormulaQuote, Recommendation, price_all, recommend
 from ..extensions import db
 from .. import validators
@@ -146,6 +146,10 @@ class Solutions:
             if quote.formula.code == formula_code and quote.options == (option_code,):
                 return quote.price.option_amount(option_code)
         raise KeyError(f"option {option_code!r} non tarifée pour la formule {formula_code!r}")
+
+    def option_annual(self, formula_code: str, option_code: str) -> Decimal:
+        """The option's "Tarif annuel TTC" for this formula and family."""
+        return self.option_amount(formula_code, option_code) * MONTHS_PER_YEAR
 
 
 def family_of(quote: Quote) -> Family:

@@ -88,8 +88,11 @@
     var names = [formula.getAttribute("data-name")];
     form.querySelectorAll('input[name="options"]').forEach(function (option) {
       var amount = JSON.parse(option.getAttribute("data-amounts"))[formula.value];
+      var optionCents = Math.round(parseFloat(amount) * 100);
       var cell = form.querySelector('[data-option-amount="' + option.value + '"]');
-      if (cell) cell.textContent = money(parseFloat(amount));
+      if (cell) cell.textContent = money(optionCents / 100) + " / mois";
+      var annualCell = form.querySelector('[data-option-annual="' + option.value + '"]');
+      if (annualCell) annualCell.textContent = money(optionCents * 12 / 100);
       if (option.checked) {
         cents += Math.round(parseFloat(amount) * 100);
         names.push(option.parentElement.textContent.trim());

@@ -68,12 +68,20 @@ def test_broker_pages(live_server, page, broker, dossier):
     problems = {}
     for path in ("/", "/?clotures=1&filtre=devis", "/portefeuille", "/portefeuille?nom=%25",
                  "/portefeuille?objet=devis&statut=valide&rechercher=1", f"/clients/{dossier['person']}",
-                 f"/devis/{dossier['quote']}", "/exports", "/vente-directe/smat-active-tns",
+                 f"/devis/{dossier['quote']}", f"/devis/{dossier['quote']}?onglet=gestion",
+                 f"/clients/{dossier['person']}?onglet=gestion", "/portefeuille?objet=devis&statut=incomplet&rechercher=1",
+                 "/exports", "/vente-directe/smat-active-tns",
                  "/vente-directe/smat-active-tns/devis", f"/devis/{dossier['draft']}/besoins",
                  f"/devis/{dossier['draft']}/solutions", f"/devis/{dossier['draft']}/coordonnees",
                  f"/devis/{dossier['draft']}/recapitulatif", "/mot-de-passe", "/page-inexistante"):
         page.goto(live_server + path)
         problems[path] = violations(page)
+    # The side panel opened, with "Vente directe" unfolded (both start folded on a phone).
+    page.goto(live_server + "/")
+    if page.get_by_role("button", name="Afficher ou masquer le menu").get_attribute("aria-expanded") == "false":
+        page.get_by_role("button", name="Afficher ou masquer le menu").click()
+        page.locator("summary", has_text="Vente directe").click()
+    problems["menu opened"] = violations(page)
     # The wizard's error states: every field announced.
     page.goto(live_server + "/vente-directe/smat-active-tns/devis")
     # "Suivant" waits for the answers; the form is sent empty anyway, as a script-less browser would.
@@ -138,3 +146,14 @@ def test_the_first_screen_can_be_answered_with_the_keyboard_alone(live_server, p
     page.keyboard.press("Space")
     outline = page.evaluate("getComputedStyle(document.activeElement.nextElementSibling).outlineStyle")
     assert outline != "none"
+
+
+def test_back_office_pages(live_server, page, make_user, dossier):
+    make_user(email="gestion@mes-solutions-plus.fr", role="backoffice")
+    log_in(page, live_server, "gestion@mes-solutions-plus.fr")
+    problems = {}
+    for path in ("/", "/portefeuille?objet=devis&rechercher=1", f"/clients/{dossier['person']}",
+                 f"/devis/{dossier['quote']}", "/exports"):
+        page.goto(live_server + path)
+        problems[path] = violations(page)
+    assert {path: found for path, found in problems.items() if found} == {}

@@ -20,6 +20,9 @@ def test_a_broker_walks_the_wizard_and_sends_the_quote(live_server, page, broker
     page.get_by_label("Identifiant", exact=True).fill(broker.email)
     page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Connexion").click()
+    if page.viewport_size["width"] < 768:  # on a phone the side panel and "Vente directe" start folded
+        page.get_by_role("button", name="Afficher ou masquer le menu").click()
+        page.locator("summary", has_text="Vente directe").click()
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="SMAT ACTIVE TNS").click()
 
     # Vos besoins: "Suivant" waits for every mandatory answer.

@@ -103,10 +103,12 @@ def test_the_synthesis_lists_the_client_s_quotes_and_starts_a_new_one(wizard, cl
     page = text(client.get(f"/clients/{quote.person_id}"))
     for expected in ("Né(e) le 04/05/1978", "Adresse 3 rue de Montmoreau, 16000 Angoulême", "E-mail jean.dupont@exemple.fr",
                      "Retard de paiement 0,00 €", "Mouvements financiers non affectés 0,00 €", "Solde 0,00 €",
-                     "N° / Version", "RIS-0000000001/1", "Validé", "20/12/2026", "CONTRATS", "INDEMNISATIONS",
+                     "N° / Version", "RIS-0000000001 / 1", "Validé", "20/12/2026", "CONTRATS", "INDEMNISATIONS",
                      "Pas de résultat", "Nouveau devis"):
         assert expected in page, expected
-    html = client.get(f"/clients/{quote.person_id}").get_data(as_text=True)
+    assert "Recherche Synthèse Synthèse du compte client Monsieur DUPONT Jean Consultation Acte de gestion" in page
+    assert "INDEMNISATIONS N° Produit Contrat Cause Etat Date Pas de résultat" in page
+    html = client.get(f"/clients/{quote.person_id}?onglet=gestion").get_data(as_text=True)
     key = re.search(r'name="creation_key" value="([^"]+)"', html).group(1)
     response = client.post(f"/clients/{quote.person_id}/nouveau-devis",
                            data={"csrf_token": csrf_token(html), "creation_key": key, "produit": "smat-serenite"})

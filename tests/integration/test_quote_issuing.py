@@ -50,7 +50,17 @@ def test_the_quote_email_has_the_spec_subject_recipients_and_six_attachments(wiz
     assert [a.filename for a in message.attachments] == ATTACHMENTS
     assert all(a.content.startswith(b"%PDF") for a in message.attachments)
     body = " ".join(message.body_text.split())
-    assert body.startswith("Bonjour Monsieur DUPONT,")
+    # The guide's opening, then its words; the portal adds the number, price, expiry date and phone.
+    assert body.startswith("Votre recherche de complémentaire santé En cas de problème lié à l'affichage de ce message, ")
+    assert "Bonjour Monsieur DUPONT, Nous vous remercions pour votre demande et pour l'intérêt que vous avez témoigné " \
+           "à notre offre." in body
+    assert ("Vous trouverez également attachés à ce message les règles générales et le document d'information sur "
+            "le produit d'assurance (IPID)") in body
+    assert "(jusqu'au 20/12/2026)" in body and "Devis n° RIS-0000000001, version 1 — cotisation : 115,23 € / mois" in body
+    assert "Votre conseiller Cabinet Démo Courtage — 05 45 00 00 00" in body
+    html_body = " ".join(message.body_html.split())
+    assert "Votre recherche de complémentaire santé</h1>" in html_body
+    assert "pour l'intérêt que vous avez témoigné à notre offre" in html_body.replace("&#39;", "'")
     assert ("Nous avons le plaisir de vous adresser en pièce jointe notre proposition de devis pour le produit "
             "SMAT ACTIVE TNS formule SMAT ACTIVE TNS 300.") in body
     assert "Vous pouvez dès maintenant finaliser votre adhésion en suivant ce lien." in body
@@ -155,8 +165,9 @@ def test_dupliquer_issues_the_same_number_version_2_and_keeps_version_1(wizard, 
 
 def test_modifier_from_the_acte_de_gestion_menu_also_gives_version_2(wizard, client):
     wizard.walk()
-    page = client.get(f"/devis/{wizard.quote_id}").get_data(as_text=True)
-    assert "Acte de gestion" in page and "Modifier" in page
+    assert "Acte de gestion" in client.get(f"/devis/{wizard.quote_id}").get_data(as_text=True)
+    page = client.get(f"/devis/{wizard.quote_id}?onglet=gestion").get_data(as_text=True)
+    assert "Modifier" in page and "Classer sans suite" in page and "Renvoyer le devis au client" in page
     response = client.post(f"/devis/{wizard.quote_id}/modifier", data={"csrf_token": csrf_token(page)})
     wizard.quote_id = int(re.search(r"/devis/(\d+)/besoins", response.headers["Location"]).group(1))
     wizard.needs()

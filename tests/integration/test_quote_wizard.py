@@ -44,7 +44,12 @@ def test_the_reference_profile_shows_the_six_spec_prices_and_the_advice(wizard):
     assert page.count("Formule conseillée") == 1
     assert "SMAT ACTIVE TNS 300 115,23 € / mois Formule conseillée" in page
     # The advice (300 + Surcomplémentaire) is preselected, with its price.
-    assert "Formule SMAT ACTIVE TNS 300 + Surcomplémentaire Tarif annuel TTC 1 542,12 € Montant de la cotisation 128,51 € / mois" in page
+    assert ("Votre sélection Formule (*) SMAT ACTIVE TNS 300 + Surcomplémentaire Tarif annuel TTC 1 542,12 € "
+            "Montant de la cotisation 128,51 € / mois") in page
+    # The options table: "Option / Tarif annuel TTC / Montant de la cotisation", for the chosen formula.
+    assert ("Option Tarif annuel TTC Montant de la cotisation Surcomplémentaire 159,36 € 13,28 € / mois") in page
+    assert ("Pour en savoir plus sur le produit SMAT ACTIVE TNS, vous trouverez ci-dessous les documents "
+            "explicatifs.") in page
     assert "Ce montant affiché comprend les frais d'adhésion à l'Association Nationale de Prévoyance" in page
     for title in ("Document d'information sur le Produit d'Assurance (IPID)", "Règles générales",
                   "Exemples de remboursements", "Découvrir le produit", "Niveau des garanties"):
@@ -60,9 +65,15 @@ def test_the_recap_states_the_chosen_formula_and_price(wizard):
     assert wizard.contact().status_code == 302
     page = text(wizard.recap())
     assert "Formule choisie : SMAT ACTIVE TNS 300 Cotisation : 115,23 € / mois" in page
-    assert "Date d'effet 01/12/2026" in page
-    assert "Optique (lunettes, lentilles...) Supplément" in page
-    assert "Pas de conjoint(e)" in page and "Pas d'enfant" in page
+    # Each answer under its screen's full label, in that screen's order.
+    assert ("Vos Besoins Optique (lunettes, lentilles...) (*) Supplément Dentaire (prothèses, soins...) (*) Médian "
+            "Audiologie (prothèses auditives) (*) Minimal En cas d'hospitalisation (confort) (*) Minimal "
+            "Remboursement des dépassements d'honoraires (*) Supplément") in page
+    assert ("Date d'effet souhaitée (*) 01/12/2026 Votre profil Votre régime de sécurité sociale (*) Régime Général "
+            "Souhaitez-vous couvrir votre conjoint(e) ? (*) Pas de conjoint(e) "
+            "Souhaitez-vous couvrir vos enfants ? (*) Pas d'enfant") in page
+    assert ("Civilité (*) Monsieur Nom (*) Dupont Nom de naissance — Prénom (*) Jean "
+            "Adresse e-mail client (*) jean.dupont@exemple.fr Date de naissance (*) 04/05/1978") in page
     assert "M. DUPONT Jean" not in page and "Monsieur DUPONT Jean" in page
     assert "Pensez à rappeler votre client qu'il prépare ses pièces justificatives afin de profiter au plus vite de ses garanties." in page
     assert "Valider et envoyer le devis au client" in page

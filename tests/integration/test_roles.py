@@ -1,0 +1,121 @@
+"""Navigation by role, route by route: a broker sells and acts on its firm's dossiers; the
+back-office and the administrator read every firm's dossiers (quote, client, documents) and act
+on none of them: no action button shown, and the server refuses the action with 403."""
+import pytest
+
+from portal.auth.models import Role
+from portal.extensions import db
+from portal.portfolio.models import Event
+from portal.quotes.models import Quote, QuoteStatus
+from tests.conftest import csrf_token
+from tests.integration.test_exports_and_daily import logged_in
+from tests.integration.wizard import Wizard, text
+
+pytestmark = pytest.mark.usefixtures("quote_day")
+
+READERS = {"gestion@mes-solutions-plus.fr": Role.BACKOFFICE, "admin@mes-solutions-plus.fr": Role.ADMIN}
+QUOTE_ACTIONS = ("modifier", "dupliquer", "classer-sans-suite", "renvoyer")
+
+
+@pytest.fixture
+def dossier(wizard, client):
+    """A broker's issued quote (with its client and agenda event) and a draft left at screen 2."""
+    wizard.walk()
+    issued = db.session.scalar(db.select(Quote).where(Quote.number.is_not(None)))
+    draft = Wizard(client)
+    draft.needs()
+    event = db.session.scalar(db.select(Event))
+    return {"quote": issued.id, "person": issued.person_id, "draft": draft.quote_id, "event": event.id}
+
+
+@pytest.fixture(params=sorted(READERS), ids=["back-office", "administrateur"])
+def reader(request, app, make_user, dossier):
+    make_user(email=request.param, role=READERS[request.param])
+    return logged_in(app, request.param)
+
+
+def post_with_token(browser, page_url: str, url: str, **data):
+    token = csrf_token(browser.get(page_url).get_data(as_text=True))
+    return browser.post(url, data={"csrf_token": token, **data})
+
+
+def test_the_back_office_reads_the_quote_page_without_its_actions(reader, dossier):
+    response = reader.get(f"/devis/{dossier['quote']}")
+    assert response.status_code == 200
+    page = text(response)
+    assert "Devis n° RIS-0000000001 Version 1" in page and "Etat Validé" in page
+    assert "Recherche Synthèse Devis n° RIS-0000000001 / 1" in page and "Consultation" in page
+    assert "Formule choisie : SMAT ACTIVE TNS 300 Cotisation : 115,23 € / mois" in page
+    for hidden in ("Acte de gestion", "Dupliquer", "Modifier", "Classer sans suite", "Renvoyer le devis au client"):
+        assert hidden not in page, hidden
+    # Asking for the "Acte de gestion" tab by its address shows "Consultation" all the same.
+    assert "Classer sans suite" not in text(reader.get(f"/devis/{dossier['quote']}?onglet=gestion"))
+
+
+def test_the_back_office_downloads_the_quote_s_pdf(reader, dossier):
+    response = reader.get(f"/devis/{dossier['quote']}/document")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.get_data().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("action", QUOTE_ACTIONS)
+def test_the_server_refuses_the_back_office_s_quote_actions(reader, dossier, outbox, action):
+    before = db.session.scalar(db.select(db.func.count(Quote.id)))
+    response = post_with_token(reader, f"/devis/{dossier['quote']}", f"/devis/{dossier['quote']}/{action}",
+                               creation_key="A" * 32)
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Quote, dossier["quote"]).status is QuoteStatus.VALIDE
+    assert db.session.scalar(db.select(db.func.count(Quote.id))) == before
+    assert len(outbox()) == 1  # the first sending only
+
+
+def test_a_broker_s_draft_is_not_a_dossier_for_the_back_office(reader, dossier):
+    assert reader.get(f"/devis/{dossier['draft']}").status_code == 404
+    for screen in ("besoins", "solutions", "coordonnees", "recapitulatif"):
+        assert reader.get(f"/devis/{dossier['draft']}/{screen}").status_code == 403, screen
+
+
+def test_the_back_office_reads_the_client_synthesis_without_nouveau_devis(reader, dossier):
+    response = reader.get(f"/clients/{dossier['person']}")
+    assert response.status_code == 200
+    page = text(response)
+    assert "Synthèse du compte client Monsieur DUPONT Jean" in page and "RIS-0000000001 / 1" in page
+    assert "Nouveau devis" not in page and "Acte de gestion" not in page
+    assert "Nouveau devis" not in text(reader.get(f"/clients/{dossier['person']}?onglet=gestion"))
+    response = post_with_token(reader, f"/clients/{dossier['person']}", f"/clients/{dossier['person']}/nouveau-devis",
+                               produit="smat-serenite", creation_key="B" * 32)
+    assert response.status_code == 403
+
+
+def test_the_agenda_s_ouvrir_leads_the_back_office_to_the_quote(reader, dossier):
+    page = text(reader.get("/"))
+    assert "Devis n° RIS-0000000001/1" in page and "Ouvrir" in page
+    opened = reader.get(f"/agenda/{dossier['event']}/ouvrir")
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/devis/{dossier['quote']}")
+    assert reader.get(opened.headers["Location"]).status_code == 200
+
+
+def test_the_back_office_does_not_close_a_broker_s_event(reader, dossier):
+    assert "Clôturer" not in text(reader.get("/"))
+    response = post_with_token(reader, "/", f"/agenda/{dossier['event']}/cloturer")
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Event, dossier["event"]).closed_at is None
+
+
+def test_the_back_office_menus_have_no_vente_directe(reader, dossier):
+    for url in ("/", "/portefeuille", f"/devis/{dossier['quote']}", f"/clients/{dossier['person']}", "/exports"):
+        page = text(reader.get(url))
+        assert "Vente directe" not in page and "SMAT ACTIVE TNS fiche produit" not in page, url
+        assert "Exports de tous les cabinets" in page, url
+
+
+def test_the_broker_menus_sell_and_have_no_back_office_links(client, dossier):
+    for url in ("/", "/portefeuille", f"/devis/{dossier['quote']}", f"/clients/{dossier['person']}", "/exports"):
+        page = text(client.get(url))
+        assert "Vente directe" in page, url
+        assert "Exports de tous les cabinets" not in page and "Tous les cabinets" not in page, url
+    quote_page = text(client.get(f"/devis/{dossier['quote']}"))
+    assert "Dupliquer" in quote_page and "Consultation Acte de gestion" in quote_page
+    assert "Clôturer" in text(client.get("/"))
