@@ -68,7 +68,7 @@ def check_upload(name: str, content: bytes, *, clamd_url: str = "") -> CheckedUp
     if len(content) > MAX_UPLOAD_BYTES:
         raise UploadRefused(f"Le fichier {label} pèse {_megabytes(len(content))} : la limite est de 10 Mo par fichier.")
     if clamd_url:
-        _scan(content, label, clamd_url)
+        scan_for_viruses(content, label, clamd_url)
     guessed = filetype.guess(content)
     source_type = guessed.mime if guessed else None
     if source_type not in ACCEPTED:
@@ -111,7 +111,8 @@ def refuse_oversized_request(files: int = 1) -> None:
         raise RequestEntityTooLarge(f"Les fichiers envoyés dépassent {files * 10} Mo.")
 
 
-def _scan(content: bytes, label: str, clamd_url: str) -> None:
+def scan_for_viruses(content: bytes, label: str, clamd_url: str) -> None:
+    """Refuse `content` if ClamAV finds a virus in it, or cannot be asked."""
     address = urlsplit(clamd_url)
     scanner = (clamd.ClamdUnixSocket(address.path, timeout=SCAN_TIMEOUT_SECONDS) if address.scheme == "unix"
                else clamd.ClamdNetworkSocket(address.hostname, address.port or 3310, timeout=SCAN_TIMEOUT_SECONDS))
