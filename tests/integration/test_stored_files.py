@@ -3,6 +3,7 @@ SHA-256, written before its row, deleted with its last row (erasure, retention, 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -155,3 +156,40 @@ def test_an_issued_quote_has_the_record_of_its_devis(store, wizard, broker):
     assert record[:5] == ("quote", str(quote.id), "devis", "DEVIS.pdf", "application/pdf")
     assert record[6] == quote.pdf_key and record[7] == f"user:{broker.id}"
     assert record[5] == len(storage.get(quote.pdf_key)) and storage.get(quote.pdf_key).startswith(b"%PDF")
+
+
+def test_content_stored_again_while_its_last_record_is_deleted_is_kept(app, store):
+    """PostgreSQL: a writer storing the same bytes holds the content's lock until it commits, so
+    the deleter, which would otherwise see no record and remove the content, waits and keeps it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the content lock is PostgreSQL's (set TEST_DATABASE_URL); SQLite runs one process")
+    put_card(owner=("dossier", 1))
+    [first] = storage.files_of(("dossier", 1))
+    first_id = first.id
+    db.session.commit()
+    writing, errors = threading.Event(), []
+
+    def writer():
+        with app.app_context():
+            try:
+                storage.put(CARD, owner=("dossier", 2), kind="carte_vitale", name="cv.pdf")
+                writing.set()
+                time.sleep(1)  # the deleter runs meanwhile and must wait for this commit
+                db.session.commit()
+            except Exception as error:
+                errors.append(repr(error))
+                writing.set()
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert writing.wait(timeout=30)
+    started = time.monotonic()
+    assert storage.delete_files([first_id]) == 1
+    waited = time.monotonic() - started
+    thread.join(timeout=30)
+    assert errors == []
+    assert waited > 0.5
+    assert [r[:2] for r in records()] == [("dossier", "2")]
+    assert storage.get(CARD_KEY_SHA) == CARD
