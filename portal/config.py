@@ -66,6 +66,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "TSA_ROOTS": env.get("TSA_ROOTS", ""),
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "STORAGE_DIR": env.get("STORAGE_DIR", str(instance / "storage")),
+        # Empty: STORAGE_DIR. Otherwise file:///shared/volume or s3://bucket/prefix (see portal/storage).
+        "STORAGE_URL": env.get("STORAGE_URL", ""),
+        "STORAGE_S3_ENDPOINT_URL": env.get("STORAGE_S3_ENDPOINT_URL", ""),
+        # The antivirus daemon that scans uploads: unix:///run/clamav/clamd.ctl or tcp://host:3310.
+        "CLAMD_URL": env.get("CLAMD_URL", ""),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Number of reverse proxies in front of the portal whose X-Forwarded-* headers are trusted.
@@ -81,6 +86,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
     }
     config.update(overrides)
+    _check_service_urls(config)
     if production:
         _refuse_unsafe_production(config)
     return config
@@ -90,6 +96,14 @@ def _count(value: str, name: str) -> int:
     if not value.strip().isdigit():
         raise ConfigurationError(f"{name} must be a whole number (got {value!r}).")
     return int(value)
+
+
+def _check_service_urls(config: dict) -> None:
+    storage, clamd = config.get("STORAGE_URL", ""), config.get("CLAMD_URL", "")
+    if storage and not (storage.startswith("file:///") or (storage.startswith("s3://") and len(storage) > 5)):
+        raise ConfigurationError(f"STORAGE_URL must be file:///path or s3://bucket/prefix (got {storage!r}).")
+    if clamd and not (clamd.startswith("unix:///") or clamd.startswith("tcp://")):
+        raise ConfigurationError(f"CLAMD_URL must be unix:///path/to/clamd.ctl or tcp://host:port (got {clamd!r}).")
 
 
 def _refuse_unsafe_production(config: dict) -> None:
@@ -109,6 +123,9 @@ def _refuse_unsafe_production(config: dict) -> None:
                                      "production needs its own secret.")
     if os.environ.get("DEV_MESSAGES") == "1" or config.get("DEV_MESSAGES"):
         raise ConfigurationError("DEV_MESSAGES=1 shows every e-mail to anyone: it cannot be on in production.")
+    if not config.get("CLAMD_URL"):
+        raise ConfigurationError("CLAMD_URL must point to a ClamAV daemon in production "
+                                 "(unix:///run/clamav/clamd.ctl or tcp://host:3310): uploads are scanned.")
     if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
         raise ConfigurationError("RATELIMIT_STORAGE_URI must be shared by the web processes in production "
                                  "(redis://…).")

@@ -6,4 +6,5 @@ from .numbering import NumberSequence  # noqa: F401
 from .portfolio.models import Event  # noqa: F401
 from .quotes.models import Person, Quote  # noqa: F401
 from .signature.models import SignatureCode  # noqa: F401
+from .storage.models import StoredFile  # noqa: F401
 from .subscription.models import CustomerLink  # noqa: F401

@@ -186,11 +186,11 @@ def _issue(quote: Quote, broker, status: QuoteStatus) -> Quote:
     try:
         if status is QuoteStatus.VALIDE:
             pdf = render_devis(quote, catalog, broker)
-            quote.pdf_key = storage.put(pdf)
+            quote.pdf_key = storage.put(pdf, owner=("quote", quote.id), kind="devis", name=DEVIS_FILENAME, created_by=f"user:{broker.id}")
             _send_quote_email(quote, product, broker, pdf)
             what = "devis envoyé au client par e-mail"
         else:
-            quote.pdf_key = storage.put(render_bia(quote, catalog, broker))
+            quote.pdf_key = storage.put(render_bia(quote, catalog, broker), owner=("quote", quote.id), kind="bia", name=BIA_FILENAME, created_by=f"user:{broker.id}")
             what = "bulletin d'adhésion papier remis au client"
     except OSError:
         # The file could not be written: nothing of this issue stays (number, status, e-mail).

@@ -138,7 +138,7 @@ def test_a_pdf_that_cannot_be_written_leaves_no_half_issued_quote(wizard, client
     wizard.choose("300")
     wizard.contact()
 
-    def disk_full(content):
+    def disk_full(content, **record):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(storage, "put", disk_full)

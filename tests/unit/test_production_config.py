@@ -9,7 +9,7 @@ from portal.config import ConfigurationError, load_config
 
 GOOD = {"PORTAL_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48), "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "MAIL_URL": "smtp://relay.example.fr:587", "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://portal@db/portal",
-        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "CLAMD_URL": "unix:///run/clamav/clamd.ctl"}
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +30,7 @@ def test_a_proper_production_configuration_starts(tmp_path):
     ({"SECRET_KEY": "trop-court"}, "at least 32"),
     ({"SECRET_KEY": "changeme" * 5}, "placeholder"),
     ({"RATELIMIT_STORAGE_URI": "memory://"}, "RATELIMIT_STORAGE_URI"),
+    ({"CLAMD_URL": ""}, "CLAMD_URL"),
 ])
 def test_laptop_settings_are_refused(tmp_path, change, message):
     with pytest.raises(ConfigurationError, match=message):

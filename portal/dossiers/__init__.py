@@ -1,0 +1,1 @@
+"""Dossiers after the signature: supporting documents and the files the client sends."""
