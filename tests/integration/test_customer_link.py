@@ -5,7 +5,7 @@ import pytest
 
 from portal.extensions import db
 from portal.quotes.models import Quote, QuoteStatus
-from portal.subscription.models import CustomerLink
+from portal.quotes.links import CustomerLink
 from tests.conftest import IsolatedClient, csrf_token
 from tests.integration.wizard import Wizard, text
 

@@ -32,7 +32,7 @@ def test_upgrade_empty_database_to_head_matches_models(tmp_path):
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
-        assert {"firm", "user", "auth_token", "message", "message_attachment", "audit_log"} <= tables
+        assert {"firm", "user", "auth_token", "message", "message_attachment", "journal"} <= tables
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"

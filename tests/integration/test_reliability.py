@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.messaging.models import Delivery, Message
 from portal.messaging.worker import backoff, deliver_due
 from portal.numbering import NumberSequence
-from portal.portfolio.models import Event
+from portal.journal.models import JournalEntry
 from portal.quotes.models import Quote, QuoteStatus
 from portal.quotes.service import issue_quote, new_version_draft
 from tests.conftest import IsolatedClient, csrf_token
@@ -112,7 +112,7 @@ def test_a_double_post_from_two_connections_issues_one_version_and_one_email(app
     db.session.expire_all()
     assert db.session.get(Quote, draft.id).version == 1
     assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 1
-    assert db.session.scalar(db.select(db.func.count()).select_from(Event)) == 1
+    assert db.session.scalar(db.select(db.func.count()).select_from(JournalEntry).where(JournalEntry.agenda_kind.is_not(None))) == 1
 
 
 def test_smtp_down_while_issuing_the_quote_is_issued_and_the_email_goes_out_once_later(app, wizard, smtp_mail, outbox):
@@ -147,7 +147,7 @@ def test_a_pdf_that_cannot_be_written_leaves_no_half_issued_quote(wizard, client
     assert "Le document n'a pas pu être enregistré : le devis n'a pas été émis." in text(response)
     quote = db.session.get(Quote, wizard.quote_id)
     assert (quote.status, quote.number, quote.version, quote.pdf_key) == (QuoteStatus.INCOMPLET, None, None, None)
-    assert outbox() == [] and db.session.scalar(db.select(db.func.count()).select_from(Event)) == 0
+    assert outbox() == [] and db.session.scalar(db.select(db.func.count()).select_from(JournalEntry).where(JournalEntry.agenda_kind.is_not(None))) == 0
     assert db.session.scalar(db.select(NumberSequence.last_value)) in (None, 0)
     monkeypatch.undo()
     assert wizard.validate().status_code == 302  # once the disk is back, the same click works
