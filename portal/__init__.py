@@ -36,10 +36,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  every table known to SQLAlchemy and Alembic
     from .auth.views import bp as auth_bp
+    from .backoffice.views import bp as backoffice_bp
     from .catalog.views import bp as catalog_bp
     from .home.views import bp as home_bp
     from .documents.views import bp as documents_bp
-    from .journal.views import bp as journal_bp
     from .messaging.views import bp as messaging_bp
     from .portfolio.views import bp as portfolio_bp
     from .quotes.views import bp as quotes_bp
@@ -51,7 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(documents_bp)
-    app.register_blueprint(journal_bp)
+    app.register_blueprint(backoffice_bp)
     app.register_blueprint(messaging_bp)
     app.register_blueprint(portfolio_bp)
     app.register_blueprint(quotes_bp)

@@ -7,20 +7,20 @@ from sqlalchemy import select
 from ..auth.models import Role
 from ..auth.scoping import roles_required
 from ..extensions import db
-from .models import JournalEntry
-from .service import label
+from ..journal.models import JournalEntry
+from ..journal.service import label
 
-bp = Blueprint("journal", __name__)
+bp = Blueprint("backoffice", __name__)
 PAGE_SIZE = 100
 MAX_PAGE = 100_000
 
 
 @bp.get("/journal")
 @roles_required(Role.BACKOFFICE, Role.ADMIN)
-def index():
+def journal():
     value = request.args.get("page", "1")
     page = int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_PAGE else 1
     rows = db.session.scalars(select(JournalEntry).order_by(JournalEntry.at.desc(), JournalEntry.id.desc())
                               .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
-    return render_template("journal/index.html", rows=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE,
+    return render_template("backoffice/journal.html", rows=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE,
                            status_label=label)
