@@ -33,6 +33,18 @@ journal = sa.table(
     sa.column('domain', sa.String), sa.column('person_id', sa.Integer), sa.column('quote_id', sa.Integer),
     sa.column('agenda_search', sa.String), sa.column('closed_at', sa.DateTime(timezone=True)))
 
+# The former tables, typed, so that dates and times read back as such on SQLite too.
+event = sa.table(
+    'event', sa.column('id', sa.Integer), sa.column('firm_id', sa.Integer), sa.column('kind', sa.String),
+    sa.column('effect_date', sa.Date), sa.column('description', sa.String), sa.column('domain', sa.String),
+    sa.column('person_id', sa.Integer), sa.column('quote_id', sa.Integer),
+    sa.column('created_at', sa.DateTime(timezone=True)), sa.column('closed_at', sa.DateTime(timezone=True)))
+audit_log = sa.table(
+    'audit_log', sa.column('id', sa.Integer), sa.column('at', sa.DateTime(timezone=True)),
+    sa.column('actor_user_id', sa.Integer), sa.column('actor', sa.String), sa.column('object_type', sa.String),
+    sa.column('object_id', sa.String), sa.column('action', sa.String), sa.column('from_status', sa.String),
+    sa.column('to_status', sa.String), sa.column('detail', sa.Text))
+
 
 def upgrade():
     bind = op.get_bind()
@@ -100,17 +112,17 @@ def _carry_rows_into_journal(bind):
     # Ids are given in the order of the rows (events first), so that the row recording the
     # closing of an event can name the event's new id.
     rows, new_event_ids = [], {}
-    for event in bind.execute(sa.text("SELECT * FROM event ORDER BY id")).mappings():
-        new_event_ids[event['id']] = len(rows) + 1
+    for row in bind.execute(sa.select(event).order_by(event.c.id)).mappings():
+        new_event_ids[row['id']] = len(rows) + 1
         rows.append({
-            'at': event['created_at'], 'actor_user_id': None, 'actor': 'système', 'firm_id': event['firm_id'],
-            'object_type': 'devis' if event['quote_id'] else 'person',
-            'object_id': event['quote_id'] or event['person_id'], 'action': "Événement d'agenda",
-            'from_status': None, 'to_status': None, 'detail': None, 'agenda_kind': event['kind'],
-            'effect_date': event['effect_date'], 'description': event['description'], 'domain': event['domain'],
-            'person_id': event['person_id'], 'quote_id': event['quote_id'], 'closed_at': event['closed_at'],
-            'agenda_search': searchable(event['effect_date'], event['description'], event['domain'], event['created_at'])})
-    for row in bind.execute(sa.text("SELECT * FROM audit_log ORDER BY id")).mappings():
+            'at': row['created_at'], 'actor_user_id': None, 'actor': 'système', 'firm_id': row['firm_id'],
+            'object_type': 'devis' if row['quote_id'] else 'person',
+            'object_id': row['quote_id'] or row['person_id'], 'action': "Événement d'agenda",
+            'from_status': None, 'to_status': None, 'detail': None, 'agenda_kind': row['kind'],
+            'effect_date': row['effect_date'], 'description': row['description'], 'domain': row['domain'],
+            'person_id': row['person_id'], 'quote_id': row['quote_id'], 'closed_at': row['closed_at'],
+            'agenda_search': searchable(row['effect_date'], row['description'], row['domain'], row['created_at'])})
+    for row in bind.execute(sa.select(audit_log).order_by(audit_log.c.id)).mappings():
         object_type, object_id, firm_id = row['object_type'], row['object_id'], None
         if object_type == 'devis':
             number, _, version = object_id.partition('/')
