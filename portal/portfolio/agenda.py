@@ -11,6 +11,7 @@ from ..extensions import db
 from ..formatting import folded
 from ..journal.models import JournalEntry
 from ..journal.service import record
+from ..validators import without_control
 
 MAX_EVENTS = 1000
 
@@ -23,7 +24,7 @@ def agenda(user, include_closed: bool = False, text: str = "") -> list[JournalEn
             .order_by(JournalEntry.at.desc(), JournalEntry.id.desc()).limit(MAX_EVENTS))
     if not include_closed:
         stmt = stmt.where(JournalEntry.closed_at.is_(None))
-    wanted = folded(text).lower()
+    wanted = folded(without_control(text)).lower()
     if wanted:
         stmt = stmt.where(JournalEntry.agenda_search.contains(wanted, autoescape=True))
     return db.session.scalars(stmt).all()
