@@ -23,9 +23,9 @@ from ..documents.product_documents import quote_attachments
 from ..documents.render import PDF_CONTENT_TYPE
 from ..extensions import db
 from ..formatting import folded
-from ..messaging.service import File, queue_email
 from ..journal.service import AgendaNote, TransitionRefused, record
-from ..journal import service as journal
+from ..journal.service import transition as journal_transition
+from ..messaging.service import File, queue_email
 from ..numbering import next_number
 from .. import storage
 from .devis import render_bia, render_devis
@@ -63,7 +63,7 @@ class AlreadyIssued(QuoteError):
 def transition(quote: Quote, to: QuoteStatus, actor, action: str, agenda: tuple[str, str] | None = None) -> None:
     """`quote` becomes `to` through the journal; `agenda` = (kind, what) adds its agenda entry."""
     try:
-        journal.transition(quote, to, actor=actor, action=action,
+        journal_transition(quote, to, actor=actor, action=action,
                            agenda=agenda_note(quote, *agenda) if agenda else None)
     except TransitionRefused as refused:
         raise QuoteError(f"Un devis {refused.message}") from None

@@ -1,6 +1,5 @@
 """The journal: every transition of the quote table leaves its row (codes, integer id, who,
 when), a refused one leaves none; the agenda, the quote page and the audit view read it."""
-import re
 from datetime import date, datetime, timezone
 
 import pytest
