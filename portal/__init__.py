@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from . import models  # noqa: F401  every table known to SQLAlchemy and Alembic
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .backoffice.views import bp as backoffice_bp
     from .catalog.views import bp as catalog_bp
     from .home.views import bp as home_bp
     from .documents.views import bp as documents_bp
@@ -52,6 +53,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(backoffice_bp)
     app.register_blueprint(messaging_bp)
     app.register_blueprint(portfolio_bp)
     app.register_blueprint(quotes_bp)

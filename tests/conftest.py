@@ -103,12 +103,6 @@ def client(app):
     return IsolatedClient(app, app.response_class, use_cookies=True)
 
 
-@pytest.fixture
-def csrf_app(app):
-    """CSRF is on in every test; this helper reads the token from a page's form."""
-    return app
-
-
 def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
     assert match, "no csrf_token in the page"

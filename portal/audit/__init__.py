@@ -1,0 +1,1 @@
+"""Former name of the journal (portal.journal), kept importable."""

@@ -6,7 +6,7 @@ A row of another firm is answered exactly like a row that does not exist: 404.
     stmt = scoped(select(Quote).order_by(Quote.created_at), current_user)
     quote = get_scoped_or_404(Quote, quote_id, current_user)
     # firm reached through a join: name the column, and the join
-    event = get_scoped_or_404(Event, event_id, current_user, Client.firm_id, joins=[Event.client])
+    link = get_scoped_or_404(CustomerLink, link_id, current_user, Quote.firm_id, joins=[CustomerLink.quote])
 """
 from __future__ import annotations
 

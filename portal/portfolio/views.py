@@ -17,7 +17,6 @@ from ..quotes import service as quotes
 from ..quotes.models import STATUS_LABELS, Person, Quote, QuoteStatus
 from ..quotes.views import dossier_tab
 from . import agenda, exports, search
-from .models import Event
 
 bp = Blueprint("portfolio", __name__)
 DRAFTS_SHOWN = 20
@@ -60,7 +59,7 @@ def close_event(event_id: int):
 @bp.get("/agenda/<int:event_id>/ouvrir")
 @login_required
 def open_event(event_id: int):
-    event = get_scoped_or_404(Event, event_id, current_user)
+    event = agenda.entry_or_404(current_user, event_id)
     if event.quote_id is not None:
         return redirect(url_for("quotes.show", quote_id=event.quote_id))
     if event.person_id is not None:

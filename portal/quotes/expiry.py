@@ -1,7 +1,7 @@
 """The nightly work on quotes: "Expiré" after "Expire le", and the agenda's warning 5 days before.
 
 Every page already shows a quote past its date as "Expiré" (service.status_on); this writes
-it down, with its agenda event and audit row, so exports, searches and the history agree.
+it down through the journal (with its agenda entry), so exports, searches and the history agree.
 Running it twice a day, or after a missed night, changes nothing more.
 """
 from __future__ import annotations
@@ -11,12 +11,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import exists, select
 
-from ..catalog.loader import get_catalog
 from ..extensions import db
-from ..portfolio.events import record_quote_event
-from ..portfolio.models import Event
+from ..journal.models import JournalEntry
+from ..journal.service import record
 from .models import Quote, QuoteStatus
-from .service import EXPIRING, transition
+from .service import agenda_note, transition
 
 WARNING_DAYS = 5
 SYSTEM = "système (tâche quotidienne)"
@@ -37,27 +36,23 @@ def run_daily(today: date) -> DailyReport:
 
 
 def expire_quotes(today: date) -> int:
-    quotes = db.session.scalars(select(Quote).where(Quote.status.in_(EXPIRING), Quote.expires_on < today)
+    quotes = db.session.scalars(select(Quote).where(Quote.is_past_expiry(today))
                                 .order_by(Quote.id).with_for_update(skip_locked=True)).all()
     for quote in quotes:
-        transition(quote, QuoteStatus.EXPIRE, SYSTEM, "Devis expiré")
-        _event(quote, "devis_expire", f"devis expiré le {quote.expires_on + timedelta(days=1):%d/%m/%Y}")
+        transition(quote, QuoteStatus.EXPIRE, SYSTEM, "Devis expiré",
+                   agenda=("devis_expire", f"devis expiré le {quote.expires_on + timedelta(days=1):%d/%m/%Y}"))
     return len(quotes)
 
 
 def warn_expiring(today: date) -> int:
-    """One "Devis arrivant à expiration" event per quote version, WARNING_DAYS before its date."""
-    already = exists().where(Event.quote_id == Quote.id, Event.kind == EXPIRING_SOON)
+    """One "Devis arrivant à expiration" agenda entry per quote version, WARNING_DAYS before its date."""
+    already = exists().where(JournalEntry.quote_id == Quote.id, JournalEntry.agenda_kind == EXPIRING_SOON)
     quotes = db.session.scalars(select(Quote).where(
         Quote.status.in_((QuoteStatus.VALIDE, QuoteStatus.PROPOSE)),
         Quote.expires_on >= today, Quote.expires_on <= today + timedelta(days=WARNING_DAYS), ~already)
         .order_by(Quote.id)).all()
     for quote in quotes:
-        _event(quote, EXPIRING_SOON, f"Devis arrivant à expiration le {quote.expires_on:%d/%m/%Y}")
+        record(actor=SYSTEM, object_type="devis", object_id=quote.id, action="Devis arrivant à expiration",
+               firm_id=quote.firm_id,
+               agenda=agenda_note(quote, EXPIRING_SOON, f"Devis arrivant à expiration le {quote.expires_on:%d/%m/%Y}"))
     return len(quotes)
-
-
-def _event(quote: Quote, kind: str, what: str) -> None:
-    product = get_catalog().product(quote.product_code)
-    record_quote_event(quote, kind=kind, what=what, product_name=product.name,
-                       formula_name=product.formula(quote.formula_code).name)

@@ -13,12 +13,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, Numeric, String,
-                        UniqueConstraint)
+                        UniqueConstraint, and_, or_)
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Firm, User
 from ..clock import now
 from ..extensions import db
+from ..journal.service import tracked
 
 
 class QuoteStatus(str, enum.Enum):
@@ -50,7 +52,12 @@ STATUS_LABELS = {
     QuoteStatus.EXPIRE: "Expiré",
 }
 
-#: Every allowed change of status; anything else is refused by quotes.status.transition().
+#: Every allowed change of status; anything else is refused by journal.service.transition().
+#: The broker half reaches Incomplet, Validé, Proposé, Décliné and Expiré. "En attente de
+#: validation", "Accepté", "Souscrit" and "Refusé" are the subscription's: the customer signs
+#: (Validé → En attente de validation, or Proposé → Accepté for the paper form), the back-office
+#: accepts or refuses, and the contract makes the quote "Souscrit". They stay in the table so
+#: that the statuses already stored keep their meaning when the subscription arrives.
 TRANSITIONS: dict[QuoteStatus, frozenset[QuoteStatus]] = {
     QuoteStatus.INCOMPLET: frozenset({QuoteStatus.VALIDE, QuoteStatus.PROPOSE}),
     QuoteStatus.PROPOSE: frozenset({QuoteStatus.ACCEPTE, QuoteStatus.SOUSCRIT, QuoteStatus.DECLINE, QuoteStatus.EXPIRE}),
@@ -65,8 +72,15 @@ TRANSITIONS: dict[QuoteStatus, frozenset[QuoteStatus]] = {
 }
 
 
-def _enum(enum_class, name):
-    return Enum(enum_class, name=name, values_callable=lambda e: [m.value for m in e])
+#: Statuses that lapse on the day after "Expire le".
+EXPIRING = frozenset({QuoteStatus.PROPOSE, QuoteStatus.VALIDE, QuoteStatus.EN_ATTENTE, QuoteStatus.ACCEPTE})
+
+
+def status_column(enum_class, name):
+    """A status stored as its code in a VARCHAR with a CHECK constraint (not a native enum, which
+    PostgreSQL makes awkward to extend)."""
+    return Enum(enum_class, name=name, native_enum=False, create_constraint=True, length=20,
+                values_callable=lambda e: [m.value for m in e])
 
 
 class Person(db.Model):
@@ -99,6 +113,7 @@ class Person(db.Model):
     firm: Mapped[Firm] = relationship()
 
 
+@tracked("devis", TRANSITIONS)
 class Quote(db.Model):
     __tablename__ = "quote"
     __table_args__ = (UniqueConstraint("number", "version"),)
@@ -112,7 +127,7 @@ class Quote(db.Model):
     # first issue otherwise; the version only at issue.
     number: Mapped[str | None] = mapped_column(String(20), index=True)
     version: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[QuoteStatus] = mapped_column(_enum(QuoteStatus, "quote_status"), nullable=False,
+    status: Mapped[QuoteStatus] = mapped_column(status_column(QuoteStatus, "status"), nullable=False,
                                                 default=QuoteStatus.INCOMPLET)
     # Random key of the page that created the draft: a double click on the first "Suivant"
     # finds the draft the first click made instead of making a second one.
@@ -163,7 +178,9 @@ class Quote(db.Model):
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     issued_on: Mapped[date | None] = mapped_column(Date)  # "Créé le" of an issued version
     expires_on: Mapped[date | None] = mapped_column(Date)  # "Expire le"
-    pdf_key: Mapped[str | None] = mapped_column(String(64))  # DEVIS.pdf, or the BIA when "Proposé"
+    pdf_key: Mapped[str | None] = mapped_column(String(64))  # DEVIS.pdf, or the BIA when issued on paper
+    # When the quote e-mail last went to the client: "Renvoyer" claims it atomically, once a minute.
+    last_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     firm: Mapped[Firm] = relationship()
     broker: Mapped[User] = relationship()
@@ -177,6 +194,34 @@ class Quote(db.Model):
     @property
     def is_draft(self) -> bool:
         return self.status is QuoteStatus.INCOMPLET
+
+    @hybrid_method
+    def is_past_expiry(self, day: date) -> bool:
+        """Open ("Validé", "Proposé"…) and past its "Expire le" on `day`: it shows "Expiré" even
+        before the nightly command writes it. The same rule in Python and, below, in SQL."""
+        return self.status in EXPIRING and self.expires_on is not None and day > self.expires_on
+
+    @is_past_expiry.expression
+    def is_past_expiry(cls, day: date):
+        return and_(cls.status.in_(EXPIRING), cls.expires_on.is_not(None), cls.expires_on < day)
+
+    @hybrid_method
+    def is_expired_on(self, day: date) -> bool:
+        """Shows "Expiré" on `day`: written so, or past its date."""
+        return self.status is QuoteStatus.EXPIRE or self.is_past_expiry(day)
+
+    @is_expired_on.expression
+    def is_expired_on(cls, day: date):
+        return or_(cls.status == QuoteStatus.EXPIRE, cls.is_past_expiry(day))
+
+    @property
+    def validity_days(self) -> int | None:
+        """The catalog's quote_validity_days when this version was issued."""
+        return (self.expires_on - self.issued_on).days if self.expires_on and self.issued_on else None
+
+    def status_on(self, day: date) -> QuoteStatus:
+        """The status every page shows on `day`."""
+        return QuoteStatus.EXPIRE if self.is_past_expiry(day) else self.status
 
     @property
     def client_name(self) -> str:

@@ -1,36 +1,36 @@
 """Quote operations: drafts, new versions, issuing by e-mail or on paper, statuses.
 
-Every change of status goes through `transition`, which checks the TRANSITIONS table and
-writes the audit-log row; issuing writes the agenda event and queues the e-mail in the same
-transaction, so a quote is issued entirely or not at all.
+Every change of status goes through `transition`, which has the journal check the TRANSITIONS
+table and write the journal row with the agenda entry the change implies; issuing queues the
+e-mail in the same transaction, so a quote is issued entirely or not at all.
 """
 from __future__ import annotations
 
 import re
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
-from ..audit.service import record
 from ..catalog import eligibility
 from ..catalog.loader import get_catalog
 from ..catalog.pricing import price
 from ..catalog.geo import communes_for
-from ..clock import PARIS, as_utc, now, today
+from ..clock import now, today
 from ..documents.product_documents import quote_attachments
 from ..documents.render import PDF_CONTENT_TYPE
 from ..extensions import db
 from ..formatting import folded
+from ..journal.service import AgendaNote, TransitionRefused, record
+from ..journal.service import transition as journal_transition
 from ..messaging.service import File, queue_email
 from ..numbering import next_number
-from ..portfolio.events import record_quote_event
-from ..security import new_token
 from .. import storage
-from ..subscription.models import CustomerLink
 from .devis import render_bia, render_devis
-from .models import TRANSITIONS, Person, Quote, QuoteStatus
+from .links import new_link
+from .models import EXPIRING, Person, Quote, QuoteStatus  # noqa: F401  EXPIRING: read here by older callers
 from .wizard import family_of, require_screen
 
 DEVIS_FILENAME = "DEVIS.pdf"
@@ -60,23 +60,35 @@ class AlreadyIssued(QuoteError):
 # Statuses
 
 
-def transition(quote: Quote, to: QuoteStatus, actor, action: str) -> None:
-    if to not in TRANSITIONS[quote.status]:
-        raise QuoteError(f"Un devis « {quote.status.label} » ne peut pas passer à « {to.label} ».")
-    record(actor=actor, object_type="devis", object_id=quote.reference or quote.id, action=action,
-           from_status=quote.status.label, to_status=to.label)
-    quote.status = to
+def transition(quote: Quote, to: QuoteStatus, actor, action: str, agenda: tuple[str, str] | None = None) -> None:
+    """`quote` becomes `to` through the journal; `agenda` = (kind, what) adds its agenda entry."""
+    try:
+        journal_transition(quote, to, actor=actor, action=action,
+                           agenda=agenda_note(quote, *agenda) if agenda else None)
+    except TransitionRefused as refused:
+        raise QuoteError(f"Un devis {refused.message}") from None
+
+
+def agenda_note(quote: Quote, kind: str, what: str) -> AgendaNote:
+    """"Pour le client : M. DUPONT Jean, dossier SMAT ACTIVE TNS, SMAT ACTIVE TNS 300, <what>."""
+    product = get_catalog().product(quote.product_code)
+    parts = [f"Pour le client : {quote.client_name}", f"dossier {product.name}"]
+    if quote.formula_code:
+        parts.append(product.formula(quote.formula_code).name)
+    return AgendaNote(kind=kind, description=", ".join(parts) + f", {what.rstrip('.')}.",
+                      domain=f"Devis n° {quote.reference}", effect_date=quote.effect_date,
+                      person_id=quote.person_id, quote_id=quote.id)
 
 
 def status_on(quote: Quote, day: date) -> QuoteStatus:
     """The status every page shows: an open quote past its "Expire le" is "Expiré" even before
-    the nightly command writes it."""
-    if quote.status in EXPIRING and quote.expires_on is not None and day > quote.expires_on:
-        return QuoteStatus.EXPIRE
-    return quote.status
+    the nightly command writes it (Quote.is_past_expiry, the same rule in SQL)."""
+    return quote.status_on(day)
 
 
-EXPIRING = frozenset({QuoteStatus.PROPOSE, QuoteStatus.VALIDE, QuoteStatus.EN_ATTENTE, QuoteStatus.ACCEPTE})
+def document_filename(quote: Quote) -> str:
+    """DEVIS.pdf, or the BIA for a quote issued on paper (whatever its status since)."""
+    return BIA_FILENAME if quote.without_email else DEVIS_FILENAME
 
 
 # ---------------------------------------------------------------------------------------
@@ -87,19 +99,38 @@ def start_draft(broker, product_code: str, creation_key: str | None) -> Quote:
     """A new "Incomplet" quote. The same `creation_key` (the page's hidden field) gives the same
     draft back, so a double click on the first "Suivant" does not create two."""
     get_catalog().product(product_code)  # KeyError for an unknown product
-    if creation_key:
-        existing = db.session.scalar(select(Quote).where(Quote.creation_key == creation_key))
-        if existing is not None:
-            if existing.broker_id != broker.id:
-                raise QuoteError("Ce formulaire n'est plus valable : recommencez le devis.")
-            return existing
-    quote = Quote(firm_id=broker.firm_id, broker_id=broker.id, product_code=product_code,
-                  status=QuoteStatus.INCOMPLET, creation_key=creation_key, step=0)
-    db.session.add(quote)
-    db.session.flush()
-    record(actor=broker, object_type="devis", object_id=quote.id, action="Devis commencé",
-           to_status=QuoteStatus.INCOMPLET.label)
-    return quote
+    existing = _draft_of_key(creation_key)
+    if existing is None:
+        quote = Quote(firm_id=broker.firm_id, broker_id=broker.id, product_code=product_code,
+                      status=QuoteStatus.INCOMPLET, creation_key=creation_key, step=0)
+        existing = _insert_draft(quote, creation_key)
+        if existing is None:
+            record(actor=broker, object_type="devis", object_id=quote.id, action="Devis commencé",
+                   to_status=QuoteStatus.INCOMPLET, firm_id=quote.firm_id)
+            return quote
+    if existing.broker_id != broker.id:
+        raise QuoteError("Ce formulaire n'est plus valable : recommencez le devis.")
+    return existing
+
+
+def _draft_of_key(creation_key: str | None) -> Quote | None:
+    if not creation_key:
+        return None
+    return db.session.scalar(select(Quote).where(Quote.creation_key == creation_key))
+
+
+def _insert_draft(quote: Quote, creation_key: str | None) -> Quote | None:
+    """Inserts `quote`; None when done. When a simultaneous click inserted the same creation key
+    first (its INSERT won the unique index), that click's draft is returned instead."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(quote)
+    except IntegrityError:
+        existing = _draft_of_key(creation_key)
+        if existing is None:
+            raise
+        return existing
+    return None
 
 
 def new_version_draft(source: Quote, broker, action: str, creation_key: str | None = None) -> Quote:
@@ -107,22 +138,21 @@ def new_version_draft(source: Quote, broker, action: str, creation_key: str | No
     `creation_key` (the button's hidden field) gives the same draft back on a double click."""
     if source.status is QuoteStatus.INCOMPLET:
         return source
-    if creation_key:
-        existing = db.session.scalar(select(Quote).where(Quote.creation_key == creation_key))
-        if existing is not None:
-            if existing.broker_id != broker.id or existing.source_id != source.id:
-                raise QuoteError("Ce formulaire n'est plus valable : recommencez.")
-            return existing
-    draft = Quote(firm_id=source.firm_id, broker_id=broker.id, number=source.number, source_id=source.id,
-                  status=QuoteStatus.INCOMPLET, step=1, creation_key=creation_key)
-    for name in COPIED_FIELDS:
-        value = getattr(source, name)
-        setattr(draft, name, list(value) if isinstance(value, list) else dict(value) if isinstance(value, dict) else value)
-    db.session.add(draft)
-    db.session.flush()
-    record(actor=broker, object_type="devis", object_id=source.reference, action=action,
-           detail=f"nouvelle version en préparation (brouillon {draft.id})", to_status=QuoteStatus.INCOMPLET.label)
-    return draft
+    existing = _draft_of_key(creation_key)
+    if existing is None:
+        draft = Quote(firm_id=source.firm_id, broker_id=broker.id, number=source.number, source_id=source.id,
+                      status=QuoteStatus.INCOMPLET, step=1, creation_key=creation_key)
+        for name in COPIED_FIELDS:
+            value = getattr(source, name)
+            setattr(draft, name, list(value) if isinstance(value, list) else dict(value) if isinstance(value, dict) else value)
+        existing = _insert_draft(draft, creation_key)
+        if existing is None:
+            record(actor=broker, object_type="devis", object_id=draft.id, action=action, to_status=QuoteStatus.INCOMPLET,
+                   detail=f"nouvelle version du devis n° {source.reference}", firm_id=draft.firm_id)
+            return draft
+    if existing.broker_id != broker.id or existing.source_id != source.id:
+        raise QuoteError("Ce formulaire n'est plus valable : recommencez.")
+    return existing
 
 
 # ---------------------------------------------------------------------------------------
@@ -179,31 +209,34 @@ def _issue(quote: Quote, broker, status: QuoteStatus) -> Quote:
     quote.creation_key = None
     quote.pending_inputs = None
     quote.person = _person_for(quote)
-    transition(quote, status, broker, "Devis envoyé au client" if status is QuoteStatus.VALIDE
-               else "Bulletin d'adhésion papier édité")
     db.session.flush()
+    if status is QuoteStatus.VALIDE:
+        quote.last_sent_at = now()
+        transition(quote, status, broker, "Devis envoyé au client",
+                   agenda=("devis_envoye", "devis envoyé au client par e-mail"))
+    else:
+        transition(quote, status, broker, "Bulletin d'adhésion papier édité",
+                   agenda=("devis_propose", "bulletin d'adhésion papier remis au client"))
 
     try:
         if status is QuoteStatus.VALIDE:
             pdf = render_devis(quote, catalog, broker)
             quote.pdf_key = storage.put(pdf, owner=("quote", quote.id), kind="devis", name=DEVIS_FILENAME, created_by=f"user:{broker.id}")
             _send_quote_email(quote, product, broker, pdf)
-            what = "devis envoyé au client par e-mail"
         else:
-            quote.pdf_key = storage.put(render_bia(quote, catalog, broker), owner=("quote", quote.id), kind="bia", name=BIA_FILENAME, created_by=f"user:{broker.id}")
-            what = "bulletin d'adhésion papier remis au client"
+            quote.pdf_key = storage.put(render_bia(quote, catalog, broker), owner=("quote", quote.id), kind="bia",
+                                        name=BIA_FILENAME, created_by=f"user:{broker.id}")
     except OSError:
         # The file could not be written: nothing of this issue stays (number, status, e-mail).
         db.session.rollback()
         raise QuoteError("Le document n'a pas pu être enregistré : le devis n'a pas été émis. Réessayez dans un instant.")
-    _quote_event(quote, "devis_envoye" if status is QuoteStatus.VALIDE else "devis_propose", what)
     db.session.commit()
     return quote
 
 
 def _send_quote_email(quote: Quote, product, broker, pdf: bytes) -> None:
     """The quote e-mail of SPEC §9, with a new customer link, the client in To, the broker in Cc."""
-    token = _customer_link(quote)
+    token = new_link(quote)
     queue_email(
         to=quote.email, cc=broker.email,
         subject=f"Votre devis {product.name} proposé par {quote.firm.name}",
@@ -240,13 +273,6 @@ def search_name(last_name: str, first_name: str) -> str:
     return folded(f"{last_name} {first_name}").upper()
 
 
-def _customer_link(quote: Quote) -> str:
-    token, token_hash = new_token()
-    end_of_validity = datetime.combine(quote.expires_on, time(23, 59, 59), tzinfo=PARIS)
-    db.session.add(CustomerLink(quote_id=quote.id, token_hash=token_hash, expires_at=end_of_validity))
-    return token
-
-
 # ---------------------------------------------------------------------------------------
 # Acte de gestion
 
@@ -258,23 +284,29 @@ def decline_quote(quote: Quote, broker) -> None:
     """"Classer sans suite": the quote is "Décliné" and its link closes."""
     if status_on(quote, today()) is QuoteStatus.EXPIRE:
         raise QuoteError("Ce devis a expiré : il n'y a plus rien à classer.")
-    transition(quote, QuoteStatus.DECLINE, broker, "Classer sans suite")
-    _quote_event(quote, "devis_decline", "devis classé sans suite")
+    transition(quote, QuoteStatus.DECLINE, broker, "Classer sans suite",
+               agenda=("devis_decline", "devis classé sans suite"))
     db.session.commit()
 
 
 def resend_quote(quote: Quote, broker) -> None:
-    """"Renvoyer le devis au client": the same DEVIS.pdf and documents, with a new link.
-    A second click within a minute sends nothing more."""
-    if status_on(quote, today()) is not QuoteStatus.VALIDE:
-        raise QuoteError(f"Seul un devis « Validé » peut être renvoyé ; celui-ci est « {status_on(quote, today()).label} ».")
-    last = db.session.scalar(select(func.max(CustomerLink.created_at)).where(CustomerLink.quote_id == quote.id))
-    if last is not None and as_utc(last) > now() - RESEND_PAUSE:
+    """"Renvoyer le devis au client": the same DEVIS.pdf and documents, with a new link that
+    replaces the earlier ones. One sending a minute: the send is claimed by a conditional UPDATE
+    of `last_sent_at`, so of simultaneous clicks one sends and the others are told to wait."""
+    status = status_on(quote, today())
+    if status is not QuoteStatus.VALIDE:
+        raise QuoteError(f"Seul un devis « Validé » peut être renvoyé ; celui-ci est « {status.label} ».")
+    moment = now()
+    claimed = db.session.execute(
+        update(Quote).where(Quote.id == quote.id, Quote.status == QuoteStatus.VALIDE,
+                            or_(Quote.last_sent_at.is_(None), Quote.last_sent_at <= moment - RESEND_PAUSE))
+        .values(last_sent_at=moment).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
         raise QuoteError("Le devis vient d'être envoyé au client : attendez une minute avant de le renvoyer.")
     product = get_catalog().product(quote.product_code)
     _send_quote_email(quote, product, broker, storage.get(quote.pdf_key))
-    record(actor=broker, object_type="devis", object_id=quote.reference, action="Devis renvoyé au client")
-    _quote_event(quote, "devis_renvoye", "devis renvoyé au client par e-mail")
+    record(actor=broker, object_type="devis", object_id=quote.id, action="Devis renvoyé au client",
+           firm_id=quote.firm_id, agenda=agenda_note(quote, "devis_renvoye", "devis renvoyé au client par e-mail"))
     db.session.commit()
 
 
@@ -291,12 +323,6 @@ def draft_for_person(person: Person, broker, product_code: str, creation_key: st
         quote.pending_inputs = {"besoins": {"date_naissance": person.birth_date.isoformat(),
                                             "code_postal": person.postcode, "ville": town}}
     return quote
-
-
-def _quote_event(quote: Quote, kind: str, what: str) -> None:
-    product = get_catalog().product(quote.product_code)
-    record_quote_event(quote, kind=kind, what=what, product_name=product.name,
-                       formula_name=product.formula(quote.formula_code).name)
 
 
 CREATION_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")

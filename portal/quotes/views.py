@@ -15,6 +15,7 @@ from ..catalog.loader import get_catalog
 from ..clock import today
 from ..documents.product_documents import document_links
 from ..extensions import db
+from ..journal.service import history, label
 from .. import storage
 from ..validators import display_mobile
 from . import service, wizard
@@ -285,7 +286,8 @@ def show(quote_id: int):
     product = _product_or_404(quote.product_code)
     return render_template("quotes/show.html", quote=quote, product=product, catalog=catalog, tab=dossier_tab(),
                            status=service.status_on(quote, today()), mobile=display_mobile(quote.mobile or ""),
-                           creation_key=service.new_creation_key())
+                           creation_key=service.new_creation_key(), history=history("devis", quote.id),
+                           status_label=label)
 
 
 @bp.get("/devis/<int:quote_id>/document")
@@ -294,8 +296,8 @@ def document(quote_id: int):
     quote = get_scoped_or_404(Quote, quote_id, current_user)
     if not quote.pdf_key:
         abort(404)
-    name = service.DEVIS_FILENAME if quote.status is not QuoteStatus.PROPOSE else service.BIA_FILENAME
-    return send_file(BytesIO(storage.get(quote.pdf_key)), mimetype="application/pdf", download_name=name)
+    return send_file(BytesIO(storage.get(quote.pdf_key)), mimetype="application/pdf",
+                     download_name=service.document_filename(quote))
 
 
 @bp.post("/devis/<int:quote_id>/classer-sans-suite")

@@ -10,6 +10,7 @@ from ..audit.service import record
 from ..clock import as_utc, now, today
 from ..extensions import db
 from ..formatting import clock
+from ..quotes.links import is_revoked, number_subscribed
 from ..quotes.models import QuoteStatus
 from ..quotes.service import status_on
 from ..security import hash_token
@@ -44,8 +45,11 @@ def closed_reason(link: CustomerLink) -> tuple[str, str] | None:
                 f"La proposition n° {quote.number} était valable jusqu'au {quote.expires_on:%d/%m/%Y}. {call}")
     if status is QuoteStatus.DECLINE:
         return "Ce devis a été classé sans suite", f"Votre conseiller a clôturé cette proposition. {call}"
-    if status is QuoteStatus.SOUSCRIT:
+    if status is QuoteStatus.SOUSCRIT or number_subscribed(link):
         return "Ce devis a déjà été souscrit", f"L'adhésion a été signée. {call}"
+    if is_revoked(link):
+        return ("Ce lien a été remplacé",
+                f"Un lien plus récent vers ce devis vous a été envoyé par e-mail : utilisez celui-ci. {call}")
     return None
 
 
@@ -68,7 +72,7 @@ def confirm_birth_date(link: CustomerLink, text: str) -> bool:
     if link.failed_attempts >= MAX_WRONG_BIRTH_DATES:
         link.failed_attempts = 0
         link.locked_until = moment + LOCK_DURATION
-        record(actor="client", object_type="devis", object_id=link.quote.reference, action="Lien verrouillé",
+        record(actor="client", object_type="devis", object_id=link.quote_id, action="Lien verrouillé", firm_id=link.quote.firm_id,
                detail=f"{MAX_WRONG_BIRTH_DATES} dates de naissance erronées")
         raise LinkLocked(_locked_message(link))
     return False

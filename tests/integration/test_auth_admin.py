@@ -99,7 +99,7 @@ def test_firm_list_and_creation_with_audit(as_admin):
     firm = db.session.scalar(db.select(Firm).where(Firm.name == "Courtage Atlantique"))
     assert (firm.orias, firm.phone, firm.email) == ("07000003", "05 46 00 00 00", "contact@atlantique.fr")
     [row] = audit("firm_created")
-    assert row.actor == ADMIN and row.object_id == str(firm.id)
+    assert row.actor == ADMIN and row.object_id == firm.id
 
 
 def test_firm_errors_are_french_and_next_to_their_field(as_admin):
@@ -181,7 +181,7 @@ def test_deactivation_ends_the_sessions_and_is_audited_once(app, as_admin, broke
     assert brokers_browser.get("/").status_code == 302
     db.session.refresh(broker)
     assert not broker.active
-    assert [r.object_id for r in audit("user_deactivated")] == [str(broker.id)]
+    assert [r.object_id for r in audit("user_deactivated")] == [broker.id]
     assert "Désactivé" in text(as_admin.get("/administration/utilisateurs"))
     # The session does not come back with the account.
     click(as_admin, f"/administration/utilisateurs/{broker.id}/reactiver")

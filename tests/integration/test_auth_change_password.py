@@ -73,7 +73,7 @@ def test_logged_out_change_end_to_end(client, broker):
     assert form_error(post_login(client, broker.email, PASSWORD)) == "Identifiant ou mot de passe incorrect."
     assert post_login(client, broker.email, NEW_PASSWORD).headers["Location"] == "/"
     row = db.session.scalar(db.select(AuditLog).where(AuditLog.action == "password_changed"))
-    assert row.object_id == str(broker.id) and row.actor == broker.email
+    assert row.object_id == broker.id and row.actor == broker.email
 
 
 def test_logged_in_change(client, broker, login):

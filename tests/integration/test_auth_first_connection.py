@@ -112,7 +112,7 @@ def test_first_connection_end_to_end(client, newcomer, outbox):
     response = set_password(client, path, NEW_PASSWORD)
     assert response.status_code == 302 and response.headers["Location"] == "/connexion"
     assert "Votre mot de passe a été enregistré. Vous pouvez vous connecter." in text(client.get("/connexion"))
-    assert db.session.scalar(db.select(AuditLog).where(AuditLog.action == "password_initialised")).object_id == str(newcomer.id)
+    assert db.session.scalar(db.select(AuditLog).where(AuditLog.action == "password_initialised")).object_id == newcomer.id
     db.session.refresh(stored)
     assert stored.used_at is not None
 

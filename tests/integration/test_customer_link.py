@@ -5,7 +5,8 @@ import pytest
 
 from portal.extensions import db
 from portal.quotes.models import Quote, QuoteStatus
-from portal.subscription.models import CustomerLink
+from portal.quotes.links import CustomerLink
+from portal.quotes.service import new_version_draft
 from tests.conftest import IsolatedClient, csrf_token
 from tests.integration.wizard import Wizard, text
 
@@ -98,3 +99,34 @@ def test_only_the_hash_of_the_token_is_stored(link):
     token = link.rsplit("/", 1)[1]
     stored = db.session.scalar(db.select(CustomerLink))
     assert token not in stored.token_hash and len(stored.token_hash) == 64
+
+
+def test_a_resend_replaces_the_earlier_link(prospect, link, client, outbox, quote_day):
+    quote = db.session.scalar(db.select(Quote))
+    quote_day.tick(61)
+    page = client.get(f"/devis/{quote.id}").get_data(as_text=True)
+    assert client.post(f"/devis/{quote.id}/renvoyer", data={"csrf_token": csrf_token(page)}).status_code == 302
+    newer = re.search(r"https?://[^/\s]+(/souscription/\S+)", outbox()[1].body_text).group(1)
+    response = prospect.get(link)
+    assert response.status_code == 410
+    assert "Ce lien a été remplacé" in text(response) and "Un lien plus récent" in text(response)
+    assert "confirmez votre date de naissance" in text(prospect.get(newer))
+
+
+def test_once_a_version_is_subscribed_every_version_s_link_closes(prospect, link, client, outbox, quote_day):
+    first = db.session.scalar(db.select(Quote))
+    draft = new_version_draft(first, first.broker, "Dupliquer")
+    db.session.commit()
+    wizard = Wizard(client)
+    wizard.quote_id = draft.id
+    wizard.needs()
+    wizard.choose("200")
+    wizard.contact()
+    assert wizard.validate().status_code == 302
+    second_link = re.search(r"https?://[^/\s]+(/souscription/\S+)", outbox()[1].body_text).group(1)
+    second = db.session.get(Quote, draft.id)
+    second.status = QuoteStatus.SOUSCRIT  # as the subscription will write it
+    db.session.commit()
+    for path in (link, second_link):
+        response = prospect.get(path)
+        assert response.status_code == 410 and "Ce devis a déjà été souscrit" in text(response), path

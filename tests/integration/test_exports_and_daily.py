@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from portal.auth.models import Role
 from portal.extensions import db
-from portal.portfolio.models import Event
+from portal.journal.models import JournalEntry
 from portal.quotes.expiry import run_daily
 from portal.quotes.models import Quote, QuoteStatus
 from portal.quotes.service import new_version_draft, status_on
@@ -116,7 +116,7 @@ def test_a_quote_expires_after_30_days(wizard, day, status):
         assert quote.status is status and status_on(quote, date.fromisoformat(day)) is status
         assert report.expired == (1 if status is QuoteStatus.EXPIRE else 0)
     if status is QuoteStatus.EXPIRE:
-        event = db.session.scalar(db.select(Event).where(Event.kind == "devis_expire"))
+        event = db.session.scalar(db.select(JournalEntry).where(JournalEntry.agenda_kind == "devis_expire"))
         assert event.description.endswith("devis expiré le 21/12/2026.")
         assert run_daily(date.fromisoformat(day)).expired == 0  # a second run changes nothing
 
@@ -136,7 +136,7 @@ def test_the_agenda_warns_5_days_before_expiry_once(wizard):
     assert run_daily(date(2026, 12, 14)).warned == 0  # 6 days before
     assert run_daily(date(2026, 12, 15)).warned == 1
     assert run_daily(date(2026, 12, 16)).warned == 0
-    event = db.session.scalar(db.select(Event).where(Event.kind == "devis_expire_bientot"))
+    event = db.session.scalar(db.select(JournalEntry).where(JournalEntry.agenda_kind == "devis_expire_bientot"))
     assert "Devis arrivant à expiration le 20/12/2026" in event.description
 
 

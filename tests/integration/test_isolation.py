@@ -5,7 +5,7 @@ import pytest
 from flask import url_for
 
 from portal.extensions import db
-from portal.portfolio.models import Event
+from portal.journal.models import JournalEntry
 from portal.quotes.models import Quote
 from tests.conftest import csrf_token
 from tests.integration.wizard import Wizard
@@ -18,7 +18,7 @@ def test_another_firm_s_broker_gets_404_on_every_route_with_an_id(app, wizard, c
     wizard.walk()
     issued = db.session.scalar(db.select(Quote).where(Quote.number.is_not(None)))
     ids = {"quote_id": issued.id, "person_id": issued.person_id,
-           "event_id": db.session.scalar(db.select(Event.id))}
+           "event_id": db.session.scalar(db.select(JournalEntry.id).where(JournalEntry.agenda_kind.is_not(None)))}
     draft = Wizard(client)
     draft.needs()
     draft_id = draft.quote_id
@@ -44,7 +44,7 @@ def test_another_firm_s_broker_gets_404_on_every_route_with_an_id(app, wizard, c
     assert len(set(checked)) >= 15, checked
     # Firm A's objects are untouched.
     db.session.expire_all()
-    assert db.session.get(Event, ids["event_id"]).closed_at is None
+    assert db.session.get(JournalEntry, ids["event_id"]).closed_at is None
     assert db.session.scalar(db.select(db.func.count()).select_from(Quote).where(Quote.number.is_not(None))) == 1
 
 

@@ -32,10 +32,51 @@ def test_upgrade_empty_database_to_head_matches_models(tmp_path):
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
-        assert {"firm", "user", "auth_token", "message", "message_attachment", "audit_log"} <= tables
+        assert {"firm", "user", "auth_token", "message", "message_attachment", "journal"} <= tables
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        db.engine.dispose()
+
+
+def test_the_audit_log_and_the_agenda_events_are_carried_into_the_journal(tmp_path):
+    url = _empty_database_url(tmp_path)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path),
+                      "SECRET_KEY": "x" * 40, "FIELD_ENCRYPTION_KEY": "0mZ0l9Qq1uY8nKq1m2B3p7bq3kqkq4m3k2p0xVQp3nY="})
+    at = "2026-11-20 10:00:00+00:00"
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            for statement in (
+                "INSERT INTO firm (id, name, orias, phone, address, email, created_at) VALUES "
+                "(7, 'Cabinet', '12345678', '0545000000', '1 rue', 'c@exemple.fr', :at)",
+                "INSERT INTO \"user\" (id, email, role, firm_id, first_name, last_name, active, failed_logins, "
+                "created_at, session_epoch) VALUES (3, 'b@exemple.fr', 'broker', 7, 'Claire', 'Martin', true, 0, :at, 0)",
+                "INSERT INTO quote (id, firm_id, broker_id, product_code, number, version, status, step, children, "
+                "without_email, created_at, updated_at, issued_at) VALUES "
+                "(41, 7, 3, 'smat-active-tns', 'RIS-0000000001', 2, 'valide', 3, 0, false, :at, :at, :at)",
+                "INSERT INTO event (id, firm_id, kind, effect_date, description, domain, quote_id, created_at) VALUES "
+                "(5, 7, 'devis_envoye', '2026-12-01', 'Pour le client : M. DUPONT Jean', 'Devis n° RIS-0000000001/2', 41, :at)",
+                "INSERT INTO audit_log (at, actor_user_id, actor, object_type, object_id, action, from_status, "
+                "to_status) VALUES (:at, 3, 'b@exemple.fr', 'devis', 'RIS-0000000001/2', 'Devis envoyé au client', "
+                "'Incomplet', 'Validé')",
+                "INSERT INTO audit_log (at, actor_user_id, actor, object_type, object_id, action) VALUES "
+                "(:at, 3, 'b@exemple.fr', 'événement', '5', 'Événement clôturé')",
+            ):
+                conn.execute(text(statement), {"at": at})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT object_type, object_id, action, from_status, to_status, firm_id, "
+                                     "agenda_kind, agenda_search FROM journal ORDER BY id")).all()
+            status, last_sent = conn.execute(text("SELECT status, last_sent_at FROM quote")).one()
+        assert [tuple(row[:7]) for row in rows] == [
+            ("devis", 41, "Événement d'agenda", None, None, 7, "devis_envoye"),
+            ("devis", 41, "Devis envoyé au client", "incomplet", "valide", 7, None),
+            ("journal", 1, "Événement clôturé", None, None, None, None),
+        ]
+        assert rows[0][7] == "01/12/2026 pour le client : m. dupont jean devis n° ris-0000000001/2 20/11/2026 11:00"
+        assert status == "valide" and last_sent is not None
+        downgrade(revision="base")
         db.engine.dispose()

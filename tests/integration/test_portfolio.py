@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from portal.extensions import db
-from portal.portfolio.models import Event
+from portal.journal.models import JournalEntry
 from portal.quotes.models import Person, Quote
 from portal.quotes.service import search_name
 from tests.conftest import csrf_token
@@ -38,7 +38,7 @@ def test_filter_close_switch_and_open(wizard, client):
     wizard.walk()
     assert "Nombre d'événements chargés : 1" in text(client.get("/?filtre=DÉVIS"))
     assert "Nombre d'événements chargés : 0" in text(client.get("/?filtre=contrat"))
-    event = db.session.scalar(db.select(Event))
+    event = db.session.scalar(db.select(JournalEntry).where(JournalEntry.agenda_kind.is_not(None)))
     opened = client.get(f"/agenda/{event.id}/ouvrir")
     assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/devis/{event.quote_id}")
     response = post(client, "/", f"/agenda/{event.id}/cloturer")
@@ -48,7 +48,7 @@ def test_filter_close_switch_and_open(wizard, client):
     assert "Nombre d'événements chargés : 1" in page and "Clôturé" in page
     # The dossier keeps the event.
     db.session.expire_all()
-    assert db.session.get(Event, event.id).closed_at is not None
+    assert db.session.get(JournalEntry, event.id).closed_at is not None
 
 
 def make_people(firm, names):
@@ -132,7 +132,7 @@ def test_classer_sans_suite_declines_the_quote(wizard, client):
     assert response.status_code == 302
     page = text(client.get(f"/devis/{quote.id}"))
     assert "Le devis est classé sans suite." in page and "Etat Décliné" in page
-    assert db.session.scalar(db.select(Event).where(Event.kind == "devis_decline")) is not None
+    assert db.session.scalar(db.select(JournalEntry).where(JournalEntry.agenda_kind == "devis_decline")) is not None
 
 
 def test_renvoyer_sends_the_quote_again_once_per_minute(wizard, client, outbox, quote_day):

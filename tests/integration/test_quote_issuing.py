@@ -9,9 +9,9 @@ from pypdf import PdfReader
 
 from portal import storage
 from portal.extensions import db
-from portal.portfolio.models import Event
+from portal.journal.models import JournalEntry
 from portal.quotes.models import Quote, QuoteStatus
-from portal.subscription.models import CustomerLink
+from portal.quotes.links import CustomerLink
 from tests.conftest import csrf_token
 from tests.integration.wizard import Wizard, text
 
@@ -104,7 +104,7 @@ def test_the_pdf_is_stored_and_downloadable_by_the_broker(wizard, client):
 
 def test_issuing_writes_the_agenda_event(wizard):
     wizard.walk()
-    [event] = db.session.scalars(db.select(Event)).all()
+    [event] = db.session.scalars(db.select(JournalEntry).where(JournalEntry.agenda_kind.is_not(None))).all()
     assert event.domain == "Devis n° RIS-0000000001/1"
     assert event.description == ("Pour le client : M. DUPONT Jean, dossier SMAT ACTIVE TNS, SMAT ACTIVE TNS 300, "
                                  "devis envoyé au client par e-mail.")

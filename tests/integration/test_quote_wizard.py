@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from portal.audit.models import AuditLog
+from portal.journal.models import JournalEntry
 from portal.extensions import db
 from portal.quotes.models import Quote, QuoteStatus
 from tests.conftest import csrf_token
@@ -191,7 +191,8 @@ def test_the_wizard_is_for_brokers(client, make_user, login):
 
 def test_starting_and_issuing_are_in_the_audit_log(wizard):
     wizard.walk()
-    actions = db.session.scalars(db.select(AuditLog.action).order_by(AuditLog.id)).all()
+    actions = db.session.scalars(db.select(JournalEntry.action).order_by(JournalEntry.id)).all()
     assert actions[0] == "Devis commencé" and "Devis envoyé au client" in actions
-    row = db.session.scalar(db.select(AuditLog).where(AuditLog.action == "Devis envoyé au client"))
-    assert (row.from_status, row.to_status, row.object_id) == ("Incomplet", "Validé", "RIS-0000000001/1")
+    row = db.session.scalar(db.select(JournalEntry).where(JournalEntry.action == "Devis envoyé au client"))
+    assert (row.from_status, row.to_status, row.object_type, row.object_id) == ("incomplet", "valide", "devis", wizard.quote_id)
+    assert row.actor == "courtier@cabinet-demo.fr" and row.actor_user_id is not None

@@ -2,7 +2,7 @@
 connections, SMTP down while issuing, a file that cannot be written."""
 import re
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -15,7 +15,8 @@ from portal.extensions import db
 from portal.messaging.models import Delivery, Message
 from portal.messaging.worker import backoff, deliver_due
 from portal.numbering import NumberSequence
-from portal.portfolio.models import Event
+from portal.quotes.links import CustomerLink
+from portal.journal.models import JournalEntry
 from portal.quotes.models import Quote, QuoteStatus
 from portal.quotes.service import issue_quote, new_version_draft
 from tests.conftest import IsolatedClient, csrf_token
@@ -112,7 +113,7 @@ def test_a_double_post_from_two_connections_issues_one_version_and_one_email(app
     db.session.expire_all()
     assert db.session.get(Quote, draft.id).version == 1
     assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 1
-    assert db.session.scalar(db.select(db.func.count()).select_from(Event)) == 1
+    assert db.session.scalar(db.select(db.func.count()).select_from(JournalEntry).where(JournalEntry.agenda_kind.is_not(None))) == 1
 
 
 def test_smtp_down_while_issuing_the_quote_is_issued_and_the_email_goes_out_once_later(app, wizard, smtp_mail, outbox):
@@ -147,9 +148,71 @@ def test_a_pdf_that_cannot_be_written_leaves_no_half_issued_quote(wizard, client
     assert "Le document n'a pas pu être enregistré : le devis n'a pas été émis." in text(response)
     quote = db.session.get(Quote, wizard.quote_id)
     assert (quote.status, quote.number, quote.version, quote.pdf_key) == (QuoteStatus.INCOMPLET, None, None, None)
-    assert outbox() == [] and db.session.scalar(db.select(db.func.count()).select_from(Event)) == 0
+    assert outbox() == [] and db.session.scalar(db.select(db.func.count()).select_from(JournalEntry).where(JournalEntry.agenda_kind.is_not(None))) == 0
     assert db.session.scalar(db.select(NumberSequence.last_value)) in (None, 0)
     monkeypatch.undo()
     assert wizard.validate().status_code == 302  # once the disk is back, the same click works
     assert db.session.get(Quote, wizard.quote_id).number == "RIS-0000000001"
     assert re.search(r"/souscription/", outbox()[0].body_text)
+
+
+def parallel_posts(app, client, url: str, form: dict, count: int) -> list:
+    """`count` POSTs of the same form from as many connections sharing the broker's session,
+    released at once; (status, Location) of each."""
+    cookie = client.get_cookie("session").value
+    results = []
+
+    def click():
+        other = IsolatedClient(app, app.response_class, use_cookies=True)
+        other.set_cookie("session", cookie)
+        response = other.post(url, data=form)
+        results.append((response.status_code, response.headers.get("Location")))
+
+    assert run_in_threads(app, [click] * count) == []
+    return results
+
+
+def test_five_simultaneous_resends_send_one_email(app, broker, login, client):
+    postgresql_only()
+    quote = ready_draft(broker)
+    issue_quote(quote, broker)
+    quote.last_sent_at = now() - timedelta(minutes=2)  # the first sending was two minutes ago
+    db.session.commit()
+    login(broker.email)
+    token = csrf_token(client.get(f"/devis/{quote.id}").get_data(as_text=True))
+    results = parallel_posts(app, client, f"/devis/{quote.id}/renvoyer", {"csrf_token": token}, 5)
+    assert [status for status, _ in results] == [302] * 5
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 2  # the first, and one resend
+    links = db.session.scalars(db.select(CustomerLink).order_by(CustomerLink.id)).all()
+    assert len(links) == 2 and links[0].revoked_at is not None and links[1].revoked_at is None
+
+
+def test_a_double_click_on_dupliquer_lands_both_clicks_on_one_draft(app, broker, login, client):
+    postgresql_only()
+    quote = ready_draft(broker)
+    issue_quote(quote, broker)
+    login(broker.email)
+    page = client.get(f"/devis/{quote.id}").get_data(as_text=True)
+    key = re.search(r'name="creation_key" value="([^"]+)"', page).group(1)
+    results = parallel_posts(app, client, f"/devis/{quote.id}/dupliquer",
+                             {"csrf_token": csrf_token(page), "creation_key": key}, 3)
+    db.session.expire_all()
+    [draft] = db.session.scalars(db.select(Quote).where(Quote.source_id == quote.id)).all()
+    assert results == [(302, f"/devis/{draft.id}/besoins")] * 3
+
+
+def test_a_double_click_on_the_first_suivant_lands_both_clicks_on_one_draft(app, broker, login, client):
+    postgresql_only()
+    login(broker.email)
+    page = client.get("/vente-directe/smat-active-tns/devis").get_data(as_text=True)
+    key = re.search(r'name="creation_key" value="([^"]+)"', page).group(1)
+    effect = (date.today().replace(day=1) + timedelta(days=32)).replace(day=1)
+    form = {"csrf_token": csrf_token(page), "creation_key": key, "besoin_optique": "4", "besoin_dentaire": "2",
+            "besoin_audiologie": "1", "besoin_hospitalisation": "1", "besoin_depassements": "4",
+            "date_effet": effect.isoformat(), "regime": "general", "code_postal": "16000", "ville": "16015",
+            "date_naissance": "1978-05-04", "conjoint": "non", "enfants": "non"}
+    results = parallel_posts(app, client, "/vente-directe/smat-active-tns/devis", form, 3)
+    db.session.expire_all()
+    [draft] = db.session.scalars(db.select(Quote)).all()
+    assert results == [(302, f"/devis/{draft.id}/solutions")] * 3

@@ -5,7 +5,7 @@ import pytest
 
 from portal.auth.models import Role
 from portal.extensions import db
-from portal.portfolio.models import Event
+from portal.journal.models import JournalEntry
 from portal.quotes.models import Quote, QuoteStatus
 from tests.conftest import csrf_token
 from tests.integration.test_exports_and_daily import logged_in
@@ -24,7 +24,7 @@ def dossier(wizard, client):
     issued = db.session.scalar(db.select(Quote).where(Quote.number.is_not(None)))
     draft = Wizard(client)
     draft.needs()
-    event = db.session.scalar(db.select(Event))
+    event = db.session.scalar(db.select(JournalEntry).where(JournalEntry.agenda_kind.is_not(None)))
     return {"quote": issued.id, "person": issued.person_id, "draft": draft.quote_id, "event": event.id}
 
 
@@ -101,7 +101,7 @@ def test_the_back_office_does_not_close_a_broker_s_event(reader, dossier):
     response = post_with_token(reader, "/", f"/agenda/{dossier['event']}/cloturer")
     assert response.status_code == 403
     db.session.expire_all()
-    assert db.session.get(Event, dossier["event"]).closed_at is None
+    assert db.session.get(JournalEntry, dossier["event"]).closed_at is None
 
 
 def test_the_back_office_menus_have_no_vente_directe(reader, dossier):

@@ -1,0 +1,1 @@
+"""The back-office's and the administrator's pages, reading what the other modules write."""
