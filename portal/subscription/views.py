@@ -44,11 +44,11 @@ def open_link(token: str):
     if request.method == "POST":
         error = None
         try:
-            if service.confirm_birth_date(link, request.form.get("date_naissance", "")):
+            remaining = service.confirm_birth_date(link, request.form.get("date_naissance", ""))
+            if remaining == 0:
                 session[VERIFIED] = (session.get(VERIFIED, []) + [link.id])[-VERIFIED_KEPT:]
                 db.session.commit()
                 return redirect(url_for("subscription.open_link", token=token))
-            remaining = service.remaining_tries(link)
             error = (f"Cette date de naissance ne correspond pas au devis. Il vous reste {remaining} essai"
                      f"{'s' if remaining > 1 else ''}.")
         except service.LinkLocked as locked:
