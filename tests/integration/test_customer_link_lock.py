@@ -1,5 +1,6 @@
-"""The customer link's birth-date lock under real parallel HTTP requests: wrong answers posted at
-the same moment, to the threads of one web process or to two processes, are all counted."""
+"""The customer link under pressure: wrong birth dates posted at the same moment, to the threads of
+one web process or to two processes, are all counted (real parallel HTTP requests); look-ups are
+rate-limited on a clock that moves."""
 import http.client
 import os
 import secrets
@@ -11,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from cryptography.fernet import Fernet
+from freezegun import freeze_time
 
 from bench.setup import ready_draft
 from portal.audit.models import AuditLog
@@ -19,10 +21,35 @@ from portal.extensions import db
 from portal.quotes.service import issue_quote
 from portal.security import new_token
 from portal.subscription.models import CustomerLink
-from tests.conftest import csrf_token
+from tests.conftest import IsolatedClient, csrf_token
 from tests.integration.test_deployment import ROOT, free_port, wait_for
 
 ATTACKERS = 30
+
+
+def customer_link(broker) -> str:
+    """The path of a fresh link to an issued quote of the reference profile (born 04/05/1978)."""
+    quote = issue_quote(ready_draft(broker), broker)
+    token, token_hash = new_token()
+    db.session.add(CustomerLink(quote_id=quote.id, token_hash=token_hash, expires_at=now() + timedelta(days=30)))
+    db.session.commit()
+    return f"/souscription/{token}"
+
+
+def test_the_customer_communes_look_up_is_rate_limited_per_minute(app, broker):
+    path = customer_link(broker)
+    prospect = IsolatedClient(app, app.response_class, use_cookies=True)
+    page = prospect.get(path)
+    prospect.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True)), "date_naissance": "04/05/1978"})
+    # Ahead of the real time: the limiter's own expiry thread reads the real clock, and would
+    # forget counters stamped in the past.
+    with freeze_time(now() + timedelta(hours=1)) as clock:
+        for _ in range(60):
+            assert prospect.get(path + "/communes?code_postal=16000").status_code == 200
+            clock.tick(0.5)
+        assert prospect.get(path + "/communes?code_postal=16000").status_code == 429
+        clock.tick(31)
+        assert prospect.get(path + "/communes?code_postal=16000").status_code == 200
 
 
 class Phone:
@@ -63,11 +90,7 @@ class Phone:
 def test_thirty_wrong_birth_dates_at_once_lock_the_link(app, broker, tmp_path, gunicorn_options):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("parallel web processes share one database only on PostgreSQL (set TEST_DATABASE_URL)")
-    quote = issue_quote(ready_draft(broker), broker)
-    token, token_hash = new_token()
-    db.session.add(CustomerLink(quote_id=quote.id, token_hash=token_hash, expires_at=now() + timedelta(days=30)))
-    db.session.commit()
-    path = f"/souscription/{token}"
+    path = customer_link(broker)
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "INSTANCE_PATH": str(tmp_path),
            "SECRET_KEY": secrets.token_urlsafe(48), "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
            "BASE_URL": "http://127.0.0.1", "RATELIMIT_STORAGE_URI": "memory://"}
@@ -107,7 +130,7 @@ def test_thirty_wrong_birth_dates_at_once_lock_the_link(app, broker, tmp_path, g
         locks = db.session.scalars(db.select(AuditLog).where(AuditLog.action == "Lien verrouillé")).all()
         assert len(locks) == 1
         # The lock ends: the right date opens the quote again.
-        stored = db.session.scalar(db.select(CustomerLink).where(CustomerLink.token_hash == token_hash))
+        stored = db.session.scalar(db.select(CustomerLink))
         stored.locked_until = now() - timedelta(seconds=1)
         db.session.commit()
         status, _ = owner.answer(path, "04/05/1978", owner.csrf(path))
