@@ -19,7 +19,7 @@ from portal.audit.models import AuditLog
 from portal.clock import now
 from portal.extensions import db
 from portal.quotes.service import issue_quote
-from portal.security import new_token
+from portal.security import hash_token, new_token
 from portal.subscription.models import CustomerLink
 from tests.conftest import IsolatedClient, csrf_token
 from tests.integration.test_deployment import ROOT, free_port, wait_for
@@ -130,7 +130,8 @@ def test_thirty_wrong_birth_dates_at_once_lock_the_link(app, broker, tmp_path, g
         locks = db.session.scalars(db.select(AuditLog).where(AuditLog.action == "Lien verrouillé")).all()
         assert len(locks) == 1
         # The lock ends: the right date opens the quote again.
-        stored = db.session.scalar(db.select(CustomerLink))
+        stored = db.session.scalar(db.select(CustomerLink).where(
+            CustomerLink.token_hash == hash_token(path.rsplit("/", 1)[1])))
         stored.locked_until = now() - timedelta(seconds=1)
         db.session.commit()
         status, _ = owner.answer(path, "04/05/1978", owner.csrf(path))
