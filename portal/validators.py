@@ -102,10 +102,10 @@ def _french_number(text: str, message: str) -> phonenumbers.PhoneNumber:
 def french_mobile(text: str) -> str:
     """A French mobile (06, 07, or +33 6 / +33 7) → E.164 "+33612345678". A landline is refused
     with its own message: the signature code is sent by SMS."""
-    number = _french_number(text, "Numéro de téléphone portable invalide (exemple : 06 12 34 56 78).")
+    number = _french_number(text, "Saisissez un numéro de portable français (06 ou 07, exemple : 06 12 34 56 78).")
     if phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
-        raise ValueError("Ce numéro n'est pas un portable : le code de signature est envoyé par SMS, "
-                         "saisissez un numéro en 06 ou 07.")
+        raise ValueError("Saisissez un numéro de portable français (06 ou 07) : ce numéro est un fixe, "
+                         "qui ne peut pas recevoir le code de signature par SMS.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -57,13 +57,15 @@ def test_french_mobiles_are_stored_in_international_form_and_shown_in_national_f
 
 @pytest.mark.parametrize("typed", ["01 23 45 67 89", "05 45 00 00 00", "09 51 23 45 67"])
 def test_a_landline_cannot_receive_the_signature_code(typed):
-    with pytest.raises(ValueError, match="^Ce numéro n'est pas un portable : le code de signature est envoyé par SMS"):
+    message = (r"^Saisissez un numéro de portable français \(06 ou 07\) : ce numéro est un fixe, "
+               r"qui ne peut pas recevoir le code de signature par SMS\.$")
+    with pytest.raises(ValueError, match=message):
         validators.french_mobile(typed)
 
 
 @pytest.mark.parametrize("typed", ["06 12 34 56", "+44 7700 900123", "abc", "0612345678901", "", "6" * 40])
 def test_foreign_and_malformed_numbers_are_refused(typed):
-    with pytest.raises(ValueError, match=r"^Numéro de téléphone portable invalide \(exemple : 06 12 34 56 78\)\.$"):
+    with pytest.raises(ValueError, match=r"^Saisissez un numéro de portable français \(06 ou 07, exemple : 06 12 34 56 78\)\.$"):
         validators.french_mobile(typed)
 
 
