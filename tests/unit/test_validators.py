@@ -256,3 +256,9 @@ def test_no_validator_raises_anything_but_value_error_on_any_text(text):
     assert isinstance(validators.display_mobile(text), str)
     assert validators.bic_for_iban(text) is None or len(validators.bic_for_iban(text)) in (8, 11)
     assert isinstance(folded(text), str)
+
+
+def test_a_nir_typed_before_the_civility_is_checked_for_everything_else():
+    assert validators.nir("2 78 05 75 115 123 66", "", BORN) == "278057511512366"
+    with pytest.raises(ValueError, match="^La clé du numéro de sécurité sociale ne correspond pas"):
+        validators.nir("2 78 05 75 115 123 67", "", BORN)
