@@ -60,9 +60,15 @@ def moment(value: datetime | None, seconds: bool = False) -> str:
     return f"{day(value)} {clock(value, seconds)}" if value else ""
 
 
+# Letters that are not a base letter plus accents, so NFKD leaves them whole.
+LIGATURES = str.maketrans({"Œ": "OE", "œ": "oe", "Æ": "AE", "æ": "ae", "ß": "ss", "ẞ": "SS",
+                           "Ø": "O", "ø": "o", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d"})
+
+
 def folded(text: str) -> str:
-    """Accents removed and spaces collapsed, case kept: what searches compare ("Dupönt" → "Dupont")."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    """Accents removed, ligatures spelt out and spaces collapsed, case kept: what searches compare
+    ("Dupönt" → "Dupont", "Œuvray" → "OEuvray", "Straße" → "Strasse")."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").translate(LIGATURES))
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 

@@ -16,6 +16,8 @@ from types import MappingProxyType
 from typing import Any, Iterable
 
 import yaml
+from stdnum.eu import at_02
+from stdnum.fr import siren as stdnum_siren
 
 from .model import (
     DEFAULT_ZONE,
@@ -243,13 +245,21 @@ def _build_catalog(place: _Place, data: Any, version: str) -> Catalog:
 
 
 def _insurer(place: _Place, value: Any) -> Insurer:
-    fields = ("name", "legal_form", "siren", "address", "regulator")
+    fields = ("name", "legal_form", "siren", "address", "regulator", "sepa_creditor_id")
     raw = _mapping(place, value, required=fields)
-    insurer = Insurer(**{name: _text(place, raw[name], name) for name in fields if name != "siren"},
-                      siren=_code(place, raw["siren"], "siren"))
-    if not re.fullmatch(r"[0-9]{9}", insurer.siren):
-        raise place.error(f"siren : 9 chiffres attendus, pas {_shown(insurer.siren)}")
-    return insurer
+    texts = {name: _text(place, raw[name], name) for name in fields if name != "siren"}
+    siren = _code(place, raw["siren"], "siren")
+    if not re.fullmatch(r"[0-9]{9}", siren):
+        raise place.error(f"siren : 9 chiffres attendus, pas {_shown(siren)}")
+    if not stdnum_siren.is_valid(siren):
+        raise place.error(f"siren : la clé de contrôle (Luhn) ne correspond pas, {_shown(siren)}")
+    # The SEPA creditor identifier (ICS) printed on every mandate: FR, 2 check digits, the
+    # business code (ZZZ when unused) and the 6 characters given by the Banque de France.
+    creditor = texts["sepa_creditor_id"]
+    if not (re.fullmatch(r"FR[0-9]{2}[0-9A-Z]{3}[0-9A-Z]{6}", creditor) and at_02.is_valid(creditor)):
+        raise place.error("sepa_creditor_id : identifiant créancier SEPA (ICS) invalide, 13 caractères "
+                          f"« FR » + clé + code activité + 6 caractères attendus, pas {_shown(creditor)}")
+    return Insurer(siren=siren, **texts)
 
 
 def _need_axes(place: _Place, value: Any) -> tuple[NeedAxis, ...]:

@@ -25,6 +25,7 @@ class Insurer:
     siren: str
     address: str
     regulator: str
+    sepa_creditor_id: str  # ICS, "Identifiant Créancier SEPA", printed on every SEPA mandate
 
     @property
     def legal_lines(self) -> str:

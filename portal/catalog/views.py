@@ -1,4 +1,4 @@
-"""Catalog pages and look-ups for the broker: product sheets, communes of a postcode."""
+"""Catalog pages and look-ups: product sheets for the broker, communes of a postcode."""
 from flask import Blueprint, abort, jsonify, render_template, request
 from flask_login import login_required
 
@@ -26,8 +26,14 @@ def catalog_globals() -> dict:
 @bp.get("/api/communes")
 @login_required
 def communes():
-    """Communes of a postcode, for the "Ville" list that follows the "Code postal" field."""
-    postcode = request.args.get("code_postal", "").strip()
+    """Communes of a postcode, for the "Ville" list that follows the "Code postal" field; the
+    customer's pages have their own door behind the verified link (subscription.communes)."""
+    return communes_answer(request.args.get("code_postal", ""))
+
+
+def communes_answer(postcode: str):
+    """The JSON answer shared by the broker's and the customer's look-ups."""
+    postcode = postcode.strip()
     if not is_valid_postcode(postcode):
         return jsonify(erreur="Code postal invalide : 5 chiffres attendus."), 400
     found = communes_for(postcode)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select, update
 
 from ..audit.service import record
 from ..clock import as_utc, now, today
@@ -53,35 +53,39 @@ def closed_reason(link: CustomerLink) -> tuple[str, str] | None:
     return None
 
 
-def confirm_birth_date(link: CustomerLink, text: str) -> bool:
-    """True when `text` is the main insured's birth date. Wrong answers in a row lock the link
-    for a while (LinkLocked says until when); the caller commits."""
+def confirm_birth_date(link: CustomerLink, text: str) -> int:
+    """0 when `text` is the main insured's birth date, else the wrong answers still allowed.
+    The fifth wrong answer in a row locks the link for a while (LinkLocked says until when).
+    Check, count and lock are one conditional UPDATE each, so answers posted at the same moment
+    are all counted; the caller commits."""
     moment = now()
-    if link.locked_until is not None and as_utc(link.locked_until) > moment:
-        raise LinkLocked(_locked_message(link))
     try:
         answer = validators.parse_date(text or "")
     except ValueError:
         answer = None
+    open_now = or_(CustomerLink.locked_until.is_(None), CustomerLink.locked_until <= moment)
+    this_link = update(CustomerLink).where(CustomerLink.id == link.id, open_now)
     if answer is not None and answer == link.quote.birth_date:
-        link.failed_attempts = 0
-        link.locked_until = None
-        link.last_opened_at = moment
-        return True
-    link.failed_attempts += 1
-    if link.failed_attempts >= MAX_WRONG_BIRTH_DATES:
-        link.failed_attempts = 0
-        link.locked_until = moment + LOCK_DURATION
+        if db.session.execute(this_link.values(failed_attempts=0, locked_until=None, last_opened_at=moment)
+                              .returning(CustomerLink.id)).first() is None:
+            raise LinkLocked(_locked_message(link))
+        return 0
+    locks = CustomerLink.failed_attempts + 1 >= MAX_WRONG_BIRTH_DATES
+    counted = db.session.execute(this_link.values(
+        failed_attempts=case((locks, 0), else_=CustomerLink.failed_attempts + 1),
+        locked_until=case((locks, moment + LOCK_DURATION), else_=None),  # an ended lock is cleared
+    ).returning(CustomerLink.failed_attempts, CustomerLink.locked_until)).first()
+    if counted is None:
+        raise LinkLocked(_locked_message(link))
+    if counted.locked_until is not None:  # this answer was the one that locked the link
         record(actor="client", object_type="devis", object_id=link.quote_id, action="Lien verrouillé", firm_id=link.quote.firm_id,
                detail=f"{MAX_WRONG_BIRTH_DATES} dates de naissance erronées")
         raise LinkLocked(_locked_message(link))
-    return False
-
-
-def remaining_tries(link: CustomerLink) -> int:
-    return MAX_WRONG_BIRTH_DATES - link.failed_attempts
+    return MAX_WRONG_BIRTH_DATES - counted.failed_attempts
 
 
 def _locked_message(link: CustomerLink) -> str:
+    """Read again: the lock may have been set by another request a moment ago."""
+    locked_until = db.session.scalar(select(CustomerLink.locked_until).where(CustomerLink.id == link.id))
     return ("Trop de dates de naissance erronées : par sécurité, ce lien est bloqué. "
-            f"Réessayez après {clock(link.locked_until)}.")
+            f"Réessayez après {clock(locked_until)}.")

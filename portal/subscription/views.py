@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, abort, jsonify, make_response, redirect, render_template, request, send_file, session, url_for
 
 from ..catalog.loader import get_catalog
+from ..catalog.views import communes_answer
 from ..documents.product_documents import document_links, product_document
 from ..extensions import db, limiter
 from ..quotes.service import DEVIS_FILENAME
@@ -44,11 +45,11 @@ def open_link(token: str):
     if request.method == "POST":
         error = None
         try:
-            if service.confirm_birth_date(link, request.form.get("date_naissance", "")):
+            remaining = service.confirm_birth_date(link, request.form.get("date_naissance", ""))
+            if remaining == 0:
                 session[VERIFIED] = (session.get(VERIFIED, []) + [link.id])[-VERIFIED_KEPT:]
                 db.session.commit()
                 return redirect(url_for("subscription.open_link", token=token))
-            remaining = service.remaining_tries(link)
             error = (f"Cette date de naissance ne correspond pas au devis. Il vous reste {remaining} essai"
                      f"{'s' if remaining > 1 else ''}.")
         except service.LinkLocked as locked:
@@ -65,6 +66,17 @@ def open_link(token: str):
                            options=[product.option(code) for code in quote.options or ()],
                            documents=document_links(product, quote.formula_code),
                            firm_phone=quote.firm.phone, mobile=display_mobile(quote.mobile or ""))
+
+
+@bp.get("/souscription/<token>/communes")
+@limiter.limit("60 per minute")
+def communes(token: str):
+    """The "Ville" list of the customer's address fields, for a browser that confirmed the birth
+    date of this link (the broker's /api/communes needs a broker login)."""
+    link = _link_or_page(token)
+    if not _verified(link):
+        return jsonify(erreur="Confirmez d'abord votre date de naissance."), 403
+    return communes_answer(request.args.get("code_postal", ""))
 
 
 @bp.get("/souscription/<token>/devis.pdf")

@@ -130,3 +130,26 @@ def test_once_a_version_is_subscribed_every_version_s_link_closes(prospect, link
     for path in (link, second_link):
         response = prospect.get(path)
         assert response.status_code == 410 and "Ce devis a déjà été souscrit" in text(response), path
+def test_the_customer_pages_have_their_own_communes_look_up_behind_the_verified_link(prospect, link):
+    assert prospect.get("/api/communes?code_postal=16000").status_code == 302  # the broker's door: login
+    refused = prospect.get(link + "/communes?code_postal=16000")
+    assert refused.status_code == 403
+    assert refused.get_json() == {"erreur": "Confirmez d'abord votre date de naissance."}
+    confirm(prospect, link, "04/05/1978")
+    assert prospect.get(link + "/communes?code_postal=16000").get_json() == {
+        "communes": [{"code": "16015", "nom": "Angoulême"}]}
+    assert prospect.get(link + "/communes?code_postal=20000").get_json()["communes"] == [
+        {"code": "2A004", "nom": "Ajaccio"}, {"code": "2A139", "nom": "Lecci"}]
+    for bad in ("1600", "²6000", "%F4%8F%BF%BF"):
+        answer = prospect.get(link + "/communes?code_postal=" + bad)
+        assert answer.status_code == 400
+        assert answer.get_json() == {"erreur": "Code postal invalide : 5 chiffres attendus."}
+    assert prospect.get("/souscription/inconnu/communes?code_postal=16000").status_code == 404
+
+
+def test_a_closed_link_closes_its_communes_look_up(prospect, link):
+    confirm(prospect, link, "04/05/1978")
+    quote = db.session.scalar(db.select(Quote))
+    quote.status = QuoteStatus.DECLINE
+    db.session.commit()
+    assert prospect.get(link + "/communes?code_postal=16000").status_code == 410

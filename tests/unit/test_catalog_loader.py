@@ -210,6 +210,15 @@ TNS_300 = '{code: "300", name: "SMAT ACTIVE TNS 300", base: "113.73", child: "42
     pytest.param([('siren: "781166293"', 'siren: "78116629"')],
                  "catalog.yaml : insurer : siren : 9 chiffres attendus, pas « 78116629 »",
                  id="bad siren"),
+    pytest.param([('siren: "781166293"', 'siren: "781166294"')],
+                 "catalog.yaml : insurer : siren : la clé de contrôle (Luhn) ne correspond pas, « 781166294 »",
+                 id="siren with a wrong key"),
+    pytest.param([('sepa_creditor_id: "FR16ZZZ478126"', 'sepa_creditor_id: "FR17ZZZ478126"')],
+                 "catalog.yaml : insurer : sepa_creditor_id : identifiant créancier SEPA (ICS) invalide",
+                 id="creditor identifier with a wrong key"),
+    pytest.param([('sepa_creditor_id: "FR16ZZZ478126"', 'sepa_creditor_id: "DE98ZZZ09999999999"')],
+                 "catalog.yaml : insurer : sepa_creditor_id : identifiant créancier SEPA (ICS) invalide",
+                 id="creditor identifier of another country"),
 ])
 def test_a_broken_catalog_is_refused_with_the_place_and_the_reason(tmp_path, replacements, message):
     with pytest.raises(CatalogError) as error:
@@ -233,7 +242,7 @@ def test_invalid_yaml_is_refused(tmp_path):
 
 def test_a_key_written_twice_is_refused_rather_than_overwritten(tmp_path):
     path = broken_copy(tmp_path, ('  "4": {factor: "1.18"', '  "3": {factor: "1.18"'))
-    with pytest.raises(CatalogError, match="^catalog.yaml : YAML invalide ligne 34 : clé en double « 3 »$"):
+    with pytest.raises(CatalogError, match="^catalog.yaml : YAML invalide ligne 35 : clé en double « 3 »$"):
         load_catalog(path)
 
 

@@ -237,3 +237,9 @@ def test_instalment_by_periodicity(periodicity, amount):
 def test_unknown_periodicity_is_refused():
     with pytest.raises(PricingError, match="Modalité de paiement inconnue : Hebdomadaire"):
         instalment(Decimal("115.23"), "Hebdomadaire", get_catalog().tariff)
+
+
+@pytest.mark.parametrize("monthly, periodicity, amount", [("10.125", "Mensuel", "10.13"), ("10.0025", "Trimestriel", "30.01"),
+                                                          ("10.0004", "Annuel", "120.00")])
+def test_instalments_are_rounded_half_up_to_the_cent(monthly, periodicity, amount):
+    assert instalment(Decimal(monthly), periodicity, get_catalog().tariff) == Decimal(amount)
