@@ -188,7 +188,7 @@ def test_the_quote_e_mail_reads_like_the_guide(page, broker, dossier):
 
 @pytest.mark.parametrize("page", [{"viewport": {"width": 1366, "height": 900}}], indirect=True, ids=["bureau"])
 def test_the_first_connection_e_mail_has_its_own_words(page, make_firm, make_user, outbox):
-    from portal.auth.service import request_password_init
+    from portal.auth.links import request_password_init
 
     make_user(email="nouveau@cabinet-demo.fr", firm=make_firm(), password=None)
     request_password_init("nouveau@cabinet-demo.fr")

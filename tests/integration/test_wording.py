@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from portal.auth.service import request_password_init
+from portal.auth.links import request_password_init
 from tests.integration.wizard import Wizard, text
 
 pytestmark = pytest.mark.usefixtures("quote_day")
