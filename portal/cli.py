@@ -21,7 +21,12 @@ def serve(host: str, port: int) -> None:
 
     from .messaging.worker import run_worker
 
+    from .config import local_base_url
+
     app = current_app._get_current_object()
+    if not os.environ.get("BASE_URL"):
+        # The e-mails' links lead where this server listens, even with --host/--port.
+        app.config["BASE_URL"] = local_base_url(host, str(port))
     stop = threading.Event()
     threading.Thread(target=run_worker, args=(app, stop), name="worker", daemon=True).start()
     threading.Thread(target=_warm_documents, args=(app,), name="documents", daemon=True).start()

@@ -17,7 +17,7 @@ from flask import current_app
 
 def _root() -> Path:
     root = Path(current_app.config["STORAGE_DIR"])
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
     return root
 
 
@@ -33,7 +33,7 @@ def put(content: bytes) -> str:
     path = _path(key)
     if path.exists():
         return key
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner-only, as the files (mkstemp: 0600)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -3,8 +3,10 @@
 A backend has one method, `send(message)`, which returns once the message has been handed
 over and raises `DeliveryError` otherwise. The worker chooses the backend from the settings:
 
-- `MAIL_URL=outbox` / `SMS_URL=outbox`: nothing leaves the machine; the message stays in the
-  database, readable at /dev/messages, and counts as sent.
+- `MAIL_URL=outbox` / `SMS_URL=outbox`: nothing leaves the machine and the message counts as
+  sent. With the local viewer on (DEV_MESSAGES, never in production), a copy of the message as
+  it would go on the wire is kept in instance/outbox/<id>.eml, owner-only, so that /dev/messages
+  still shows its links once the database row is scrubbed.
 - `MAIL_URL=smtp://user:password@host:port`: SMTP, upgraded with STARTTLS when the server
   offers it (`?starttls=0` never upgrades, `?starttls=1` refuses to send without it);
   `smtps://…` for implicit TLS. `?timeout=` sets the network timeout in seconds (30).
@@ -13,11 +15,15 @@ over and raises `DeliveryError` otherwise. The worker chooses the backend from t
 from __future__ import annotations
 
 import logging
+import os
 import smtplib
 import ssl
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.policy import SMTP as SMTP_POLICY
+from pathlib import Path
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -46,10 +52,37 @@ class Backend(Protocol):
 
 
 class OutboxBackend:
-    """Local delivery: the message is already stored; /dev/messages shows it."""
+    """Local delivery: nothing leaves; with `copies`, the message is written there for the viewer."""
+
+    def __init__(self, copies: Path | None = None):
+        self.copies = copies
 
     def send(self, message: Message) -> None:
+        if self.copies is not None:
+            self.copies.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path = self.copies / f"{message.id}.eml"
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+                handle.write(build_mime(message).as_bytes())
         logger.info("Message %s (%s) kept in the local outbox", message.id, message.channel.value)
+
+
+@dataclass(frozen=True)
+class LocalCopy:
+    """A delivered message as the outbox wrote it: what the viewer shows once the row is scrubbed."""
+    text: str
+    html: str | None
+    attachments: list[bytes]
+
+
+def read_local_copy(copies: Path, message_id: int) -> LocalCopy | None:
+    path = copies / f"{message_id}.eml"
+    if not path.exists():
+        return None
+    mime = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    html = mime.get_body(("html",))
+    return LocalCopy(text=mime.get_body(("plain",)).get_content().replace("\r\n", "\n"),
+                     html=html.get_content() if html is not None else None,
+                     attachments=[part.get_content() for part in mime.iter_attachments()])
 
 
 def _split_addresses(value: str) -> list[str]:
@@ -201,12 +234,13 @@ def _describe(refused: dict) -> str:
     return "; ".join(f"{address}: {code} {_text(reason)}" for address, (code, reason) in refused.items())
 
 
-def backend_from_url(url: str, channel: Channel) -> Backend:
-    """The backend a setting names; ConfigurationError when it names none."""
+def backend_from_url(url: str, channel: Channel, copies: Path | None = None) -> Backend:
+    """The backend a setting names; ConfigurationError when it names none. `copies`: where the
+    outbox keeps what it delivers (development only)."""
     channel = Channel(channel)
     url = (url or "").strip()
     if url == "outbox":
-        return OutboxBackend()
+        return OutboxBackend(copies)
     # Only the scheme goes into the error: the rest of the address may hold a password.
     scheme = url.split(":", 1)[0]
     if channel is Channel.EMAIL:
@@ -216,9 +250,14 @@ def backend_from_url(url: str, channel: Channel) -> Backend:
     raise ConfigurationError(f"SMS_URL: unsupported value {scheme!r}; the only SMS backend is outbox.")
 
 
+def local_copies(app) -> Path | None:
+    """instance/outbox, where the outbox keeps what it delivers while the viewer is on."""
+    return Path(app.instance_path) / "outbox" if app.config.get("DEV_MESSAGES") else None
+
+
 def backend_for(app, channel: Channel | str) -> Backend:
     channel = Channel(channel)
-    return backend_from_url(app.config[URL_SETTINGS[channel]], channel)
+    return backend_from_url(app.config[URL_SETTINGS[channel]], channel, local_copies(app))
 
 
 def check_configuration(config) -> None:

@@ -15,6 +15,7 @@ from ..catalog.loader import get_catalog
 from ..clock import today
 from ..documents.product_documents import document_links
 from ..extensions import db
+from ..messaging.service import about, delivery_states
 from .. import storage
 from ..validators import display_mobile
 from . import service, wizard
@@ -273,7 +274,8 @@ def show(quote_id: int):
     product = _product_or_404(quote.product_code)
     return render_template("quotes/show.html", quote=quote, product=product, catalog=catalog,
                            status=service.status_on(quote, today()), mobile=display_mobile(quote.mobile or ""),
-                           creation_key=service.new_creation_key())
+                           creation_key=service.new_creation_key(),
+                           deliveries=delivery_states(about("quote", quote.id)))
 
 
 @bp.get("/devis/<int:quote_id>/document")
