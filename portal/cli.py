@@ -62,6 +62,16 @@ def daily() -> None:
     click.echo(f"Devis expirés : {report.expired} ; devis arrivant à expiration signalés : {report.warned}.")
 
 
+@portal_cli.command("rotate-encryption-key")
+def rotate_encryption_key() -> None:
+    """Encrypt again with the first key of FIELD_ENCRYPTION_KEY all the encrypted data."""
+    from .extensions import db
+    from .security import reencrypt_all
+
+    click.echo(f"{reencrypt_all(db.session, db.metadata)} valeur(s) chiffrée(s) avec la nouvelle clé ; "
+               "les anciennes clés peuvent maintenant être retirées de FIELD_ENCRYPTION_KEY.")
+
+
 @portal_cli.command("generate")
 @click.option("--clients", type=click.IntRange(1, 1_000_000), required=True, help="nombre de clients à créer")
 @click.option("--firm", "firm_name", default="Cabinet Démo Courtage", show_default=True, help="raison sociale du cabinet")

@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
-from sqlalchemy import LargeBinary, Text
+from sqlalchemy import LargeBinary, MetaData, Text, select, type_coerce, update
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 from .config import encryption_keys
@@ -91,3 +92,36 @@ class EncryptedBytes(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else _decrypt_bytes(bytes(value))
+
+
+def reencrypt_all(session: Session, metadata: MetaData, batch: int = 1000) -> int:
+    """Encrypt again with the first key every encrypted value of every table (key rotation):
+    afterwards the older keys can leave FIELD_ENCRYPTION_KEY. Returns the values rewritten."""
+    rewritten = 0
+    for table in metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, (EncryptedText, EncryptedBytes))]
+        if not columns:
+            continue
+        # The stored tokens themselves, not the clear values the column type would give.
+        raw = {c.name: type_coerce(c, c.type.impl) for c in columns}
+        key = table.primary_key.columns.values()[0]
+        last = None
+        while True:
+            query = select(key, *raw.values()).order_by(key).limit(batch)
+            rows = session.execute(query if last is None else query.where(key > last)).all()
+            if not rows:
+                break
+            for row in rows:
+                values = {}
+                for name, token in zip(raw, row[1:]):
+                    if token is None:
+                        continue
+                    text = isinstance(token, str)
+                    renewed = reencrypt(token.encode() if text else bytes(token))
+                    values[name] = type_coerce(renewed.decode() if text else renewed, table.c[name].type.impl)
+                if values:
+                    session.execute(update(table).where(key == row[0]).values(**values))
+                    rewritten += len(values)
+            last = rows[-1][0]
+            session.commit()
+    return rewritten
