@@ -5,7 +5,7 @@ over and raises `DeliveryError` otherwise. The worker chooses the backend from t
 
 - `MAIL_URL=outbox` / `SMS_URL=outbox`: nothing leaves the machine and the message counts as
   sent. With the local viewer on (DEV_MESSAGES, never in production), a copy of the message as
-  it would go on the wire is kept in instance/outbox/<id>.eml, owner-only, so that /dev/messages
+  it would go on the wire is kept in instance/outbox/, owner-only, so that /dev/messages
   still shows its links once the database row is scrubbed.
 - `MAIL_URL=smtp://user:password@host:port`: SMTP, upgraded with STARTTLS when the server
   offers it (`?starttls=0` never upgrades, `?starttls=1` refuses to send without it);
@@ -14,6 +14,7 @@ over and raises `DeliveryError` otherwise. The worker chooses the backend from t
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import smtplib
@@ -60,7 +61,7 @@ class OutboxBackend:
     def send(self, message: Message) -> None:
         if self.copies is not None:
             self.copies.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path = self.copies / f"{message.id}.eml"
+            path = _copy_path(self.copies, message.message_id)
             with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
                 handle.write(build_mime(message).as_bytes())
         logger.info("Message %s (%s) kept in the local outbox", message.id, message.channel.value)
@@ -74,8 +75,13 @@ class LocalCopy:
     attachments: list[bytes]
 
 
-def read_local_copy(copies: Path, message_id: int) -> LocalCopy | None:
-    path = copies / f"{message_id}.eml"
+def _copy_path(copies: Path, message_id: str) -> Path:
+    # Named after the Message-ID, unique for ever, unlike a row id a fresh database gives again.
+    return copies / f"{hashlib.sha256(message_id.encode()).hexdigest()[:32]}.eml"
+
+
+def read_local_copy(copies: Path, message_id: str) -> LocalCopy | None:
+    path = _copy_path(copies, message_id)
     if not path.exists():
         return None
     mime = BytesParser(policy=policy.default).parsebytes(path.read_bytes())

@@ -100,7 +100,7 @@ class Shown:
 
 
 def _shown(message: Message) -> Shown:
-    copy = read_local_copy(local_copies(current_app), message.id) if message.scrubbed_at else None
+    copy = read_local_copy(local_copies(current_app), message.message_id) if message.scrubbed_at else None
     if copy is None:
         return Shown(message.body_text, message.body_html, {piece.id: piece.content for piece in message.attachments})
     return Shown(copy.text, copy.html, {piece.id: content for piece, content in zip(message.attachments, copy.attachments)})
