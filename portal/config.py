@@ -41,19 +41,24 @@ def secure_instance(config: dict) -> None:
     (SQLite gives its journal files the database file's mode)."""
     instance = Path(config["INSTANCE_PATH"])
     instance.mkdir(mode=OWNER_ONLY_DIRECTORY, parents=True, exist_ok=True)
-    instance.chmod(OWNER_ONLY_DIRECTORY)
+    _owner_only(instance, OWNER_ONLY_DIRECTORY)
     storage = Path(config["STORAGE_DIR"])
     storage.mkdir(mode=OWNER_ONLY_DIRECTORY, parents=True, exist_ok=True)
-    if instance.resolve() in storage.resolve().parents:
-        storage.chmod(OWNER_ONLY_DIRECTORY)
+    _owner_only(storage, OWNER_ONLY_DIRECTORY)
     url = make_url(config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         database = Path(url.database)
         if not database.exists():
             database.parent.mkdir(mode=OWNER_ONLY_DIRECTORY, parents=True, exist_ok=True)
             os.close(os.open(database, os.O_WRONLY | os.O_CREAT, OWNER_ONLY_FILE))
-        elif instance.resolve() in database.resolve().parents:
-            database.chmod(OWNER_ONLY_FILE)
+        _owner_only(database, OWNER_ONLY_FILE)
+
+
+def _owner_only(path: Path, mode: int) -> None:
+    """Tighten `path` to `mode` if it is ours; a volume mounted by someone else is left as it is
+    (its permissions are the deployment's business, see docs/DEPLOYMENT.md)."""
+    if path.stat().st_uid == os.geteuid():
+        path.chmod(mode)
 
 
 def load_config(overrides: dict | None = None) -> dict:

@@ -124,3 +124,36 @@ def test_an_old_development_key_kept_for_a_rotation_is_refused_too(tmp_path):
     with pytest.raises(ConfigurationError, match="FIELD_ENCRYPTION_KEY is the development key"):
         load_config({**GOOD, "FIELD_ENCRYPTION_KEY": f"{Fernet.generate_key().decode()},{development}",
                      "INSTANCE_PATH": str(tmp_path)})
+
+
+@pytest.mark.parametrize("arguments, expected", [
+    (["--port", "8001"], "http://127.0.0.1:8001"),
+    (["--host", "0.0.0.0", "--port", "8002"], "http://127.0.0.1:8002"),
+])
+def test_serve_points_the_links_at_where_it_listens(tmp_path, monkeypatch, arguments, expected):
+    from portal import create_app
+
+    monkeypatch.delenv("BASE_URL", raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
+    served = {}
+    monkeypatch.setattr("werkzeug.serving.run_simple",
+                        lambda host, port, application, **options: served.update(port=port, links=application.config["BASE_URL"]))
+    monkeypatch.setattr("portal.cli._warm_documents", lambda app: None)
+    monkeypatch.setattr("portal.messaging.worker.run_worker", lambda app, stop: None)
+    result = app.test_cli_runner().invoke(args=["portal", "serve", *arguments])
+    assert result.exit_code == 0, result.output
+    assert served == {"port": int(expected.rsplit(":", 1)[1]), "links": expected}
+
+
+def test_serve_leaves_an_explicit_base_url_alone(tmp_path, monkeypatch):
+    from portal import create_app
+
+    monkeypatch.setenv("BASE_URL", "https://recette.exemple.fr")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
+    served = {}
+    monkeypatch.setattr("werkzeug.serving.run_simple",
+                        lambda host, port, application, **options: served.update(links=application.config["BASE_URL"]))
+    monkeypatch.setattr("portal.cli._warm_documents", lambda app: None)
+    monkeypatch.setattr("portal.messaging.worker.run_worker", lambda app, stop: None)
+    assert app.test_cli_runner().invoke(args=["portal", "serve", "--port", "8001"]).exit_code == 0
+    assert served == {"links": "https://recette.exemple.fr"}
