@@ -24,8 +24,8 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import SMTP as SMTP_POLICY
-from pathlib import Path
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 

@@ -2,7 +2,7 @@
 
 Bodies and attachments are encrypted at rest while the message waits (they may hold a
 single-use link); once delivered, or failed for good and no longer re-sendable, the row keeps
-only what an audit needs (see worker.scrub).
+only what an audit needs (see the worker).
 """
 from __future__ import annotations
 

@@ -11,9 +11,8 @@ list of messages that failed for good.
 from __future__ import annotations
 
 import re
-from io import BytesIO
-
 from dataclasses import dataclass
+from io import BytesIO
 
 from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
                    send_file, url_for)
@@ -165,7 +164,5 @@ def failed():
 
 @delivery_bp.app_context_processor
 def delivery_helpers() -> dict:
-    return {"delivery_labels": DELIVERY_LABELS, "count_failed_messages": service.count_failed}
-
-
-DELIVERY_LABELS = {Delivery.PENDING: "En attente d'envoi", Delivery.SENT: "Envoyé", Delivery.FAILED: "Échec"}
+    # Called by the menu for the back-office and the administrator only: one count per page.
+    return {"count_failed_messages": service.count_failed}
