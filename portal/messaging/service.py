@@ -97,7 +97,6 @@ class DeliveryState:
     subject: str
     recipients: str
     status: Delivery
-    created_at: datetime
     sent_at: datetime | None
     failed_at: datetime | None
     error: str | None
@@ -107,7 +106,7 @@ class DeliveryState:
 def _state(message: Message) -> DeliveryState:
     return DeliveryState(
         message_id=message.id, about=message.about, subject=message.subject, recipients=", ".join(message.recipients),
-        status=message.status, created_at=message.created_at, sent_at=message.sent_at,
+        status=message.status, sent_at=message.sent_at,
         failed_at=message.failed_at, error=message.last_error,
         can_retry=message.status is Delivery.FAILED and message.scrubbed_at is None,
     )

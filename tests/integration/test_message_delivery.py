@@ -182,6 +182,7 @@ def test_another_firms_broker_cannot_send_it_again_the_back_office_can(app, wiza
     shown = text(listing)
     assert "Messages en échec (1)" in shown and "jean.dupont@exemple.fr" in shown
     assert "SMTP relais:25: 550 boîte inconnue" in shown
+    assert f'<a href="/devis/{wizard.quote_id}">Devis</a>' in listing.get_data(as_text=True)
     response = office.post(f"/messages/{message_id}/renvoyer", data={
         "csrf_token": csrf_token(listing.get_data(as_text=True)), "retour": "/gestion/messages-en-echec"},
         follow_redirects=True)
