@@ -96,13 +96,16 @@ class Shown:
     text: str
     html: str | None
     attachments: dict[int, bytes | None]  # attachment id → content
+    from_copy: bool
 
 
 def _shown(message: Message) -> Shown:
     copy = read_local_copy(local_copies(current_app), message.message_id) if message.scrubbed_at else None
     if copy is None:
-        return Shown(message.body_text, message.body_html, {piece.id: piece.content for piece in message.attachments})
-    return Shown(copy.text, copy.html, {piece.id: content for piece, content in zip(message.attachments, copy.attachments)})
+        return Shown(message.body_text, message.body_html, {piece.id: piece.content for piece in message.attachments},
+                     from_copy=False)
+    return Shown(copy.text, copy.html, {piece.id: content for piece, content in zip(message.attachments, copy.attachments)},
+                 from_copy=True)
 
 
 @bp.get("/<int:message_id>")

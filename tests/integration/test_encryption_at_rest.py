@@ -142,3 +142,17 @@ def test_an_existing_world_readable_instance_is_closed_at_start(tmp_path):
     database.chmod(0o644)
     create_app({"INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
     assert (mode(instance), mode(database)) == (0o700, 0o600)
+
+
+def test_the_rotation_command_rewrites_and_says_what_to_do_next(app, wizard):
+    quote = issue(wizard)
+    new_key = Fernet.generate_key().decode()
+    app.config["FIELD_ENCRYPTION_KEY"] = f"{new_key},{TEST_KEY}"
+    try:
+        result = app.test_cli_runner().invoke(args=["portal", "rotate-encryption-key"])
+        assert result.exit_code == 0, result.output
+        assert "les anciennes clés peuvent maintenant être retirées de FIELD_ENCRYPTION_KEY" in result.output
+        stored = raw("quote", "mobile", quote.id)
+        assert Fernet(new_key.encode()).decrypt(stored.encode()) == b"+33612345678"
+    finally:
+        app.config["FIELD_ENCRYPTION_KEY"] = TEST_KEY

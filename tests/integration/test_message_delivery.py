@@ -210,3 +210,15 @@ def test_messages_of_other_objects_are_not_shown(app, wizard, outbox):
     quote, _ = issued(wizard, outbox)
     assert delivery_states(f"quote:{quote.id + 1}") == []
     assert delivery_states(f"quote:{quote.id}")[0].recipients == "jean.dupont@exemple.fr, courtier@cabinet-demo.fr"
+
+
+def test_the_viewer_says_when_a_delivered_message_has_no_local_copy(app, wizard, outbox, client):
+    issued(wizard, outbox)
+    app.config["DEV_MESSAGES"] = False
+    try:
+        deliver_due(app)
+    finally:
+        app.config["DEV_MESSAGES"] = True
+    page = text(client.get(f"/dev/messages/{outbox()[0].id}"))
+    assert "aucune copie locale de ce message" in page and "[lien retiré après l'envoi]" in page
+    assert "/souscription/" not in page
