@@ -8,7 +8,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import PROJECT_ROOT, load_config
+from .config import PROJECT_ROOT, load_config, secure_instance
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -20,7 +20,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         instance_path=str(Path(load_config(overrides)["INSTANCE_PATH"]).resolve()),
     )
     app.config.update(load_config(overrides))
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    secure_instance(app.config)
     _configure_logging(app)
     if app.config["TRUSTED_PROXIES"]:
         # Behind N reverse proxies: the client's address (rate limits, audit) and https come
@@ -42,6 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .home.views import bp as home_bp
     from .documents.views import bp as documents_bp
     from .messaging.views import bp as messaging_bp
+    from .backoffice.deliveries import delivery_bp
     from .portfolio.views import bp as portfolio_bp
     from .quotes.views import bp as quotes_bp
     from .subscription.views import bp as subscription_bp
@@ -55,6 +56,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(documents_bp)
     app.register_blueprint(backoffice_bp)
     app.register_blueprint(messaging_bp)
+    app.register_blueprint(delivery_bp)
     app.register_blueprint(portfolio_bp)
     app.register_blueprint(quotes_bp)
     app.register_blueprint(subscription_bp)

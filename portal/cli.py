@@ -21,7 +21,12 @@ def serve(host: str, port: int) -> None:
 
     from .messaging.worker import run_worker
 
+    from .config import local_base_url
+
     app = current_app._get_current_object()
+    if not os.environ.get("BASE_URL"):
+        # The e-mails' links lead where this server listens, even with --host/--port.
+        app.config["BASE_URL"] = local_base_url(host, str(port))
     stop = threading.Event()
     threading.Thread(target=run_worker, args=(app, stop), name="worker", daemon=True).start()
     threading.Thread(target=_warm_documents, args=(app,), name="documents", daemon=True).start()
@@ -55,6 +60,16 @@ def daily() -> None:
 
     report = run_daily(today())
     click.echo(f"Devis expirés : {report.expired} ; devis arrivant à expiration signalés : {report.warned}.")
+
+
+@portal_cli.command("rotate-encryption-key")
+def rotate_encryption_key() -> None:
+    """Encrypt again with the first key of FIELD_ENCRYPTION_KEY all the encrypted data."""
+    from .extensions import db
+    from .security import reencrypt_all
+
+    click.echo(f"{reencrypt_all(db.session, db.metadata)} valeur(s) chiffrée(s) avec la nouvelle clé ; "
+               "les anciennes clés peuvent maintenant être retirées de FIELD_ENCRYPTION_KEY.")
 
 
 @portal_cli.command("generate")

@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet
+from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,14 +20,45 @@ class ConfigurationError(RuntimeError):
     """The configuration cannot be used; the message says what to set."""
 
 
+OWNER_ONLY_DIRECTORY = 0o700
+OWNER_ONLY_FILE = 0o600
+
+
 def _instance_secret(instance: Path, name: str, make) -> str:
     """Read a secret generated once into instance/, creating it on first use."""
     path = instance / name
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(make())
-        path.chmod(0o600)
+        instance.mkdir(mode=OWNER_ONLY_DIRECTORY, parents=True, exist_ok=True)
+        # Created owner-only: never readable by others, not even for an instant.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY_FILE), "w") as handle:
+            handle.write(make())
     return path.read_text().strip()
+
+
+def secure_instance(config: dict) -> None:
+    """instance/ and what the portal keeps in it (secrets, SQLite file, stored files) are the
+    owner's only: the directory 0700, the SQLite file created 0600 before SQLAlchemy opens it
+    (SQLite gives its journal files the database file's mode)."""
+    instance = Path(config["INSTANCE_PATH"])
+    instance.mkdir(mode=OWNER_ONLY_DIRECTORY, parents=True, exist_ok=True)
+    _owner_only(instance, OWNER_ONLY_DIRECTORY)
+    storage = Path(config["STORAGE_DIR"])
+    storage.mkdir(mode=OWNER_ONLY_DIRECTORY, parents=True, exist_ok=True)
+    _owner_only(storage, OWNER_ONLY_DIRECTORY)
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database)
+        if not database.exists():
+            database.parent.mkdir(mode=OWNER_ONLY_DIRECTORY, parents=True, exist_ok=True)
+            os.close(os.open(database, os.O_WRONLY | os.O_CREAT, OWNER_ONLY_FILE))
+        _owner_only(database, OWNER_ONLY_FILE)
+
+
+def _owner_only(path: Path, mode: int) -> None:
+    """Tighten `path` to `mode` if it is ours; a volume mounted by someone else is left as it is
+    (its permissions are the deployment's business, see docs/DEPLOYMENT.md)."""
+    if path.stat().st_uid == os.geteuid():
+        path.chmod(mode)
 
 
 def load_config(overrides: dict | None = None) -> dict:
@@ -64,7 +96,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SIGNING_P12_PASSWORD": env.get("SIGNING_P12_PASSWORD", ""),
         "TSA_URL": env.get("TSA_URL", ""),
         "TSA_ROOTS": env.get("TSA_ROOTS", ""),
-        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # The address in the e-mails' links; locally, where `make run` serves (HOST, PORT).
+        "BASE_URL": (env.get("BASE_URL") or local_base_url(env.get("HOST", ""), env.get("PORT", ""))).rstrip("/"),
         "STORAGE_DIR": env.get("STORAGE_DIR", str(instance / "storage")),
         # Empty: STORAGE_DIR. Otherwise file:///shared/volume or s3://bucket/prefix (see portal/storage).
         "STORAGE_URL": env.get("STORAGE_URL", ""),
@@ -87,13 +120,47 @@ def load_config(overrides: dict | None = None) -> dict:
     }
     config.update(overrides)
     _check_service_urls(config)
+    _check_encryption_keys(config["FIELD_ENCRYPTION_KEY"])
     if production:
-        _refuse_unsafe_production(config)
+        _refuse_unsafe_production(config, base_url_set=bool(overrides.get("BASE_URL") or env.get("BASE_URL")))
     return config
 
 
+def local_base_url(host: str, port: str) -> str:
+    """http://HOST:PORT, as the development server listens (127.0.0.1:5000 by default)."""
+    number = _count(port or "5000", "PORT")
+    if not 1 <= number <= 65535:
+        raise ConfigurationError(f"PORT must be between 1 and 65535 (got {number}).")
+    host = host.strip() or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):  # every interface: this machine answers on its loopback
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{number}"
+
+
+def encryption_keys(setting: str) -> list[str]:
+    """FIELD_ENCRYPTION_KEY: one Fernet key, or several separated by commas during a rotation,
+    the one that encrypts first."""
+    return [key.strip() for key in setting.split(",") if key.strip()]
+
+
+def _check_encryption_keys(setting: str) -> None:
+    keys = encryption_keys(setting)
+    if not keys:
+        raise ConfigurationError("FIELD_ENCRYPTION_KEY is empty.")
+    for position, key in enumerate(keys, 1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            raise ConfigurationError(f"FIELD_ENCRYPTION_KEY: key {position} is not a Fernet key "
+                                     "(32 bytes in URL-safe base64: Fernet.generate_key()).") from None
+
+
 def _count(value: str, name: str) -> int:
-    if not value.strip().isdigit():
+    value = value.strip()
+    # ASCII digits only: "²" or "٣" pass str.isdigit() but are no number to configure with.
+    if not (value.isascii() and value.isdigit()):
         raise ConfigurationError(f"{name} must be a whole number (got {value!r}).")
     return int(value)
 
@@ -106,7 +173,7 @@ def _check_service_urls(config: dict) -> None:
         raise ConfigurationError(f"CLAMD_URL must be unix:///path/to/clamd.ctl or tcp://host:port (got {clamd!r}).")
 
 
-def _refuse_unsafe_production(config: dict) -> None:
+def _refuse_unsafe_production(config: dict, *, base_url_set: bool) -> None:
     if config["MAIL_URL"] == "outbox":
         raise ConfigurationError("MAIL_URL must point to an SMTP server in production (smtp://…).")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -118,7 +185,7 @@ def _refuse_unsafe_production(config: dict) -> None:
     instance = Path(config["INSTANCE_PATH"])
     for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY"):
         development = instance / name.lower()
-        if development.exists() and development.read_text().strip() == config[name]:
+        if development.exists() and development.read_text().strip() in encryption_keys(config[name]):
             raise ConfigurationError(f"{name} is the development key generated in {development}: "
                                      "production needs its own secret.")
     if os.environ.get("DEV_MESSAGES") == "1" or config.get("DEV_MESSAGES"):
@@ -129,3 +196,6 @@ def _refuse_unsafe_production(config: dict) -> None:
     if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
         raise ConfigurationError("RATELIMIT_STORAGE_URI must be shared by the web processes in production "
                                  "(redis://…).")
+    if not base_url_set:
+        raise ConfigurationError("BASE_URL must be set in production: the public address of the portal "
+                                 "(https://…), which the links of the e-mails point to.")

@@ -13,7 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..audit.service import record
+from ..journal.service import record
 from ..extensions import db
 from .errors import AlreadyExists, AuthError, InvalidInput
 from .models import Firm, Role, User

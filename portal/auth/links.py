@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
-from ..audit.service import record
+from ..journal.service import record
 from ..clock import as_utc, now
 from ..extensions import db
 from ..messaging.service import queue_email

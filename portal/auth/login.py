@@ -6,7 +6,7 @@ counting; the last one also e-mails its owner a first-connection link (see links
 """
 from __future__ import annotations
 
-from ..audit.service import record
+from ..journal.service import record
 from ..clock import now
 from ..extensions import db
 from ..security import new_token

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..audit.service import record
+from ..journal.service import record
 from ..clock import as_utc
 from ..extensions import db
 from ..formatting import clock

@@ -3,8 +3,10 @@
 A backend has one method, `send(message)`, which returns once the message has been handed
 over and raises `DeliveryError` otherwise. The worker chooses the backend from the settings:
 
-- `MAIL_URL=outbox` / `SMS_URL=outbox`: nothing leaves the machine; the message stays in the
-  database, readable at /dev/messages, and counts as sent.
+- `MAIL_URL=outbox` / `SMS_URL=outbox`: nothing leaves the machine and the message counts as
+  sent. With the local viewer on (DEV_MESSAGES, never in production), a copy of the message as
+  it would go on the wire is kept in instance/outbox/, owner-only, so that /dev/messages
+  still shows its links once the database row is scrubbed.
 - `SMS_URL=https+json://TOKEN@host/path`: an HTTP SMS provider, see sms.py.
 - `MAIL_URL=smtp://user:password@host:port`: SMTP, upgraded with STARTTLS when the server
   offers it (`?starttls=0` never upgrades, `?starttls=1` refuses to send without it);
@@ -13,13 +15,18 @@ over and raises `DeliveryError` otherwise. The worker chooses the backend from t
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import smtplib
 import ssl
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -47,10 +54,42 @@ class Backend(Protocol):
 
 
 class OutboxBackend:
-    """Local delivery: the message is already stored; /dev/messages shows it."""
+    """Local delivery: nothing leaves; with `copies`, the message is written there for the viewer."""
+
+    def __init__(self, copies: Path | None = None):
+        self.copies = copies
 
     def send(self, message: Message) -> None:
+        if self.copies is not None:
+            self.copies.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path = _copy_path(self.copies, message.message_id)
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+                handle.write(build_mime(message).as_bytes())
         logger.info("Message %s (%s) kept in the local outbox", message.id, message.channel.value)
+
+
+@dataclass(frozen=True)
+class LocalCopy:
+    """A delivered message as the outbox wrote it: what the viewer shows once the row is scrubbed."""
+    text: str
+    html: str | None
+    attachments: list[bytes]
+
+
+def _copy_path(copies: Path, message_id: str) -> Path:
+    # Named after the Message-ID, unique for ever, unlike a row id a fresh database gives again.
+    return copies / f"{hashlib.sha256(message_id.encode()).hexdigest()[:32]}.eml"
+
+
+def read_local_copy(copies: Path, message_id: str) -> LocalCopy | None:
+    path = _copy_path(copies, message_id)
+    if not path.exists():
+        return None
+    mime = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    html = mime.get_body(("html",))
+    return LocalCopy(text=mime.get_body(("plain",)).get_content().replace("\r\n", "\n"),
+                     html=html.get_content() if html is not None else None,
+                     attachments=[part.get_content() for part in mime.iter_attachments()])
 
 
 def _split_addresses(value: str) -> list[str]:
@@ -202,12 +241,13 @@ def _describe(refused: dict) -> str:
     return "; ".join(f"{address}: {code} {_text(reason)}" for address, (code, reason) in refused.items())
 
 
-def backend_from_url(url: str, channel: Channel) -> Backend:
-    """The backend a setting names; ConfigurationError when it names none."""
+def backend_from_url(url: str, channel: Channel, copies: Path | None = None) -> Backend:
+    """The backend a setting names; ConfigurationError when it names none. `copies`: where the
+    outbox keeps what it delivers (development only)."""
     channel = Channel(channel)
     url = (url or "").strip()
     if url == "outbox":
-        return OutboxBackend()
+        return OutboxBackend(copies)
     if channel is Channel.SMS:
         from . import sms  # imported here: sms.py raises this module's DeliveryError
 
@@ -220,9 +260,14 @@ def backend_from_url(url: str, channel: Channel) -> Backend:
         raise ConfigurationError(f"MAIL_URL: unsupported value {scheme!r} (use outbox, smtp://… or smtps://…).")
 
 
+def local_copies(app) -> Path | None:
+    """instance/outbox, where the outbox keeps what it delivers while the viewer is on."""
+    return Path(app.instance_path) / "outbox" if app.config.get("DEV_MESSAGES") else None
+
+
 def backend_for(app, channel: Channel | str) -> Backend:
     channel = Channel(channel)
-    return backend_from_url(app.config[URL_SETTINGS[channel]], channel)
+    return backend_from_url(app.config[URL_SETTINGS[channel]], channel, local_copies(app))
 
 
 def check_configuration(config) -> None:

@@ -1,14 +1,21 @@
-"""The outbox: every e-mail and SMS is a row written in the transaction that caused it."""
+"""The outbox: every e-mail and SMS is a row written in the transaction that caused it.
+
+Bodies and attachments are encrypted at rest while the message waits (they may hold a
+single-use link); once delivered, or failed for good and no longer re-sendable, the row keeps
+only what an audit needs (see the worker).
+"""
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import DateTime, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
 from ..extensions import db
+from ..security import EncryptedBytes, EncryptedText
 
 
 class Channel(str, enum.Enum):
@@ -33,14 +40,21 @@ class Message(db.Model):
     to: Mapped[str] = mapped_column(Text, nullable=False)          # comma-separated addresses or one phone number
     cc: Mapped[str] = mapped_column(Text, default="", nullable=False)
     subject: Mapped[str] = mapped_column(String(300), default="", nullable=False)
-    body_text: Mapped[str] = mapped_column(Text, nullable=False)
-    body_html: Mapped[str | None] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(EncryptedText, nullable=False)
+    body_html: Mapped[str | None] = mapped_column(EncryptedText)
     status: Mapped[Delivery] = mapped_column(Enum(Delivery, name="message_status", values_callable=lambda e: [m.value for m in e]), default=Delivery.PENDING, nullable=False, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, nullable=False, index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when links, HTML body and attachment contents were removed (delivered, or failed long ago).
+    scrubbed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the message is about, "quote:12": the object's page shows its delivery state.
+    about: Mapped[str | None] = mapped_column(String(60), index=True)
+    # The firm on whose behalf it was sent: who may send it again after a failure.
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firm.id"))
     # Lease taken by the worker delivering the message: no other worker claims it until
     # locked_until has passed (a worker that died mid-delivery releases it that way).
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -61,6 +75,12 @@ class Attachment(db.Model):
     message_id: Mapped[int] = mapped_column(ForeignKey("message.id", ondelete="CASCADE"), nullable=False, index=True)
     filename: Mapped[str] = mapped_column(String(200), nullable=False)
     content_type: Mapped[str] = mapped_column(String(100), nullable=False)
-    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    # None once the message is scrubbed; the name, size and SHA-256 stay for the audit.
+    content: Mapped[bytes | None] = mapped_column(EncryptedBytes)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
 
     message: Mapped[Message] = relationship(back_populates="attachments")
+
+    def __init__(self, *, content: bytes, **fields):
+        super().__init__(content=content, size=len(content), sha256=hashlib.sha256(content).hexdigest(), **fields)

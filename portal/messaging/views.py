@@ -2,10 +2,16 @@
 
 Local use only: every route answers 404 unless DEV_MESSAGES is set, which the settings never
 allow in production. No login, so that a newcomer can follow a first-connection link.
+A delivered message is scrubbed in the database (links, HTML, attachments): the viewer then
+shows the copy the outbox kept in instance/outbox.
+
+Also the pages of delivery for the staff: sending a failed message again, and the back-office's
+list of messages that failed for good.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from io import BytesIO
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request, send_file
@@ -14,7 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer
 
 from ..extensions import db
-from .backends import check_configuration
+from .backends import check_configuration, local_copies, read_local_copy
 from .models import Attachment, Channel, Delivery, Message
 
 bp = Blueprint("messaging", __name__, url_prefix="/dev/messages")
@@ -77,21 +83,36 @@ def index():
     return render_template("dev/messages.html", page=page, recipient=recipient)
 
 
+@dataclass(frozen=True)
+class Shown:
+    """What the viewer shows of a message: the row's content, or the outbox's copy once scrubbed."""
+    text: str
+    html: str | None
+    attachments: dict[int, bytes | None]  # attachment id → content
+    from_copy: bool
+
+
+def _shown(message: Message) -> Shown:
+    copy = read_local_copy(local_copies(current_app), message.message_id) if message.scrubbed_at else None
+    if copy is None:
+        return Shown(message.body_text, message.body_html, {piece.id: piece.content for piece in message.attachments},
+                     from_copy=False)
+    return Shown(copy.text, copy.html, {piece.id: content for piece, content in zip(message.attachments, copy.attachments)},
+                 from_copy=True)
+
+
 @bp.get("/<int:message_id>")
 def detail(message_id: int):
     message = _message_or_404(message_id)
-    sizes = dict(db.session.execute(
-        select(Attachment.id, func.length(Attachment.content)).where(Attachment.message_id == message.id)
-    ).all())
-    return render_template("dev/message.html", message=message, sizes=sizes)
+    return render_template("dev/message.html", message=message, shown=_shown(message))
 
 
 @bp.get("/<int:message_id>/html")
 def html_body(message_id: int):
     message = _message_or_404(message_id)
-    if not message.body_html:
+    body = _shown(message).html
+    if not body:
         abort(404)
-    body = message.body_html
     base = '<base target="_blank">'
     head = re.search(r"<head[^>]*>", body, re.IGNORECASE)
     body = body[:head.end()] + base + body[head.end():] if head else base + body
@@ -106,7 +127,8 @@ def html_body(message_id: int):
 def attachment(message_id: int, attachment_id: int):
     piece = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id,
                                                        Attachment.message_id == message_id))
-    if piece is None:
+    content = piece and _shown(piece.message).attachments.get(piece.id)
+    if content is None:
         abort(404)
-    return send_file(BytesIO(piece.content), mimetype=piece.content_type or "application/octet-stream",
+    return send_file(BytesIO(content), mimetype=piece.content_type or "application/octet-stream",
                      as_attachment=True, download_name=piece.filename)

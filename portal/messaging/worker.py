@@ -10,11 +10,18 @@ A message is handed to the backend at most once per claim, and a claim is never 
 two workers. The only way a message can go out twice is a worker dying after the SMTP
 server accepted it and before the result was committed: the lease then expires and the
 message is sent again with the same Message-ID, which receiving servers use to recognise it.
+
+Once delivered, a message keeps what an audit needs and nothing that opens an account or a
+dossier: its links are redacted from the text, the HTML body and the attachments' contents are
+dropped (their names, sizes and SHA-256 stay). A message that failed for good keeps its
+(encrypted) content FAILED_RETENTION long, so that it can be sent again as written, then is
+scrubbed the same way.
 """
 from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import threading
 import uuid
@@ -27,7 +34,7 @@ from sqlalchemy.orm import selectinload
 from ..clock import now
 from ..extensions import db
 from .backends import DeliveryError, backend_for
-from .models import Delivery, Message
+from .models import Attachment, Delivery, Message
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +44,19 @@ MAX_DELAY = timedelta(hours=1)
 LEASE = timedelta(minutes=15)          # far longer than one delivery (SMTP timeout 30 s)
 ERROR_LENGTH = 2000
 BATCH = 50                             # messages per round
+FAILED_RETENTION = timedelta(days=7)   # a failed message can be sent again that long
+LINK = re.compile(r"https?://\S+")
+REDACTED_LINK = "[lien retiré après l'envoi]"
+
+
+def redact_links(text: str) -> str:
+    """The text without its links: a single-use or customer link must not outlive the delivery."""
+    return LINK.sub(REDACTED_LINK, text)
+
+
+def _scrubbed(body_text: str) -> dict:
+    """The values that leave a message with only what an audit needs."""
+    return {"body_text": redact_links(body_text), "body_html": None, "scrubbed_at": now()}
 
 
 def backoff(attempts: int) -> timedelta:
@@ -104,6 +124,8 @@ def _record(message_id: int, token: str, values: dict) -> bool:
         .values(locked_until=None, locked_by=None, **values)
         .execution_options(synchronize_session=False)
     ).rowcount
+    if done and "scrubbed_at" in values:
+        _drop_attachment_contents(message_id)
     db.session.commit()
     if not done:
         logger.error("Message %s: lease lost before its result was recorded (%s)", message_id, values.get("status"))
@@ -116,8 +138,33 @@ def _deliver(app, message: Message, token: str) -> bool:
     except Exception as error:  # noqa: BLE001  every failure is recorded on the row
         _record_failure(message, token, error)
         return False
-    _record(message.id, token, {"status": Delivery.SENT, "sent_at": now(), "attempts": message.attempts + 1})
+    _record(message.id, token, {"status": Delivery.SENT, "sent_at": now(), "attempts": message.attempts + 1,
+                                **_scrubbed(message.body_text)})
     return True
+
+
+def _drop_attachment_contents(message_id: int) -> None:
+    db.session.execute(update(Attachment).where(Attachment.message_id == message_id).values(content=None)
+                       .execution_options(synchronize_session=False))
+
+
+def scrub_old_failures(limit: int = BATCH) -> int:
+    """Scrub the messages that failed for good more than FAILED_RETENTION ago; say how many."""
+    moment = now()
+    old = db.session.scalars(select(Message).where(
+        Message.status == Delivery.FAILED, Message.scrubbed_at.is_(None),
+        Message.failed_at <= moment - FAILED_RETENTION).order_by(Message.id).limit(limit)).all()
+    for message in old:
+        # The status is the condition: a message sent again meanwhile is left to its new delivery.
+        done = db.session.execute(
+            update(Message).where(Message.id == message.id, Message.status == Delivery.FAILED,
+                                  Message.scrubbed_at.is_(None))
+            .values(**_scrubbed(message.body_text)).execution_options(synchronize_session=False)
+        ).rowcount
+        if done:
+            _drop_attachment_contents(message.id)
+    db.session.commit()
+    return len(old)
 
 
 def _record_failure(message: Message, token: str, error: Exception) -> None:
@@ -130,8 +177,10 @@ def _record_failure(message: Message, token: str, error: Exception) -> None:
     values = {"attempts": attempts, "last_error": text[:ERROR_LENGTH]}
     if permanent or attempts >= MAX_ATTEMPTS:
         values["status"] = Delivery.FAILED
-        logger.error("Message %s (%s, %s) failed for good after %d attempt(s): %s",
-                     message.id, message.channel.value, message.message_id, attempts, text)
+        values["failed_at"] = now()
+        # An error line for the alerting; the back-office also lists it (/gestion/messages-en-echec).
+        logger.error("Message %s (%s, %s, about %s) failed for good after %d attempt(s): %s",
+                     message.id, message.channel.value, message.message_id, message.about or "-", attempts, text)
     else:
         values["next_attempt_at"] = now() + backoff(attempts)
         logger.warning("Message %s (%s) attempt %d failed, next try at %s: %s",
@@ -144,6 +193,7 @@ def deliver_round(app, limit: int = BATCH, stop: threading.Event | None = None) 
     result = Round()
     worker = _worker_name()
     with app.app_context():
+        scrub_old_failures()
         while result.attempted < limit and not (stop and stop.is_set()):
             claim = _claim_next(worker)
             if claim is None:

@@ -21,6 +21,7 @@ from ..auth.models import Firm, User
 from ..clock import now
 from ..extensions import db
 from ..journal.service import tracked
+from ..security import EncryptedText
 
 
 class QuoteStatus(str, enum.Enum):
@@ -84,7 +85,10 @@ def status_column(enum_class, name):
 
 
 class Person(db.Model):
-    """A prospect or client of a firm (the portfolio's "Nom / raison sociale")."""
+    """A prospect or client of a firm (the portfolio's "Nom / raison sociale").
+
+    Contact details and birth name are encrypted at rest (EncryptedText); names and birth date
+    stay in clear: the portfolio searches the name, the customer link checks the birth date."""
     __tablename__ = "person"
     __table_args__ = (Index("ix_person_firm_search", "firm_id", "search_name"),)
 
@@ -92,7 +96,7 @@ class Person(db.Model):
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), nullable=False)
     civility: Mapped[str] = mapped_column(String(10), nullable=False)
     last_name: Mapped[str] = mapped_column(String(80), nullable=False)
-    birth_name: Mapped[str] = mapped_column(String(80), default="", nullable=False)
+    birth_name: Mapped[str] = mapped_column(EncryptedText, default="", nullable=False)
     first_name: Mapped[str] = mapped_column(String(80), nullable=False)
     # Upper-case, accents removed, "NOM PRENOM": what the portfolio search matches a prefix on,
     # with a range condition. Byte order ("C") on PostgreSQL, so that the range is exactly the
@@ -100,13 +104,13 @@ class Person(db.Model):
     search_name: Mapped[str] = mapped_column(String(170).with_variant(String(170, collation="C"), "postgresql"),
                                              nullable=False)
     birth_date: Mapped[date] = mapped_column(Date, nullable=False)
-    address: Mapped[str] = mapped_column(String(120), nullable=False)
-    address2: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    address: Mapped[str] = mapped_column(EncryptedText, nullable=False)
+    address2: Mapped[str] = mapped_column(EncryptedText, default="", nullable=False)
     postcode: Mapped[str] = mapped_column(String(5), nullable=False)
     city: Mapped[str] = mapped_column(String(100), nullable=False)
     country: Mapped[str] = mapped_column(String(60), nullable=False)
-    mobile: Mapped[str] = mapped_column(String(20), default="", nullable=False)
-    email: Mapped[str] = mapped_column(String(254), default="", nullable=False)
+    mobile: Mapped[str] = mapped_column(EncryptedText, default="", nullable=False)
+    email: Mapped[str] = mapped_column(EncryptedText, default="", nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now, nullable=False)
 
@@ -161,15 +165,15 @@ class Quote(db.Model):
     # Vos coordonnées, as quoted
     civility: Mapped[str | None] = mapped_column(String(10))
     last_name: Mapped[str | None] = mapped_column(String(80))
-    birth_name: Mapped[str | None] = mapped_column(String(80))
+    birth_name: Mapped[str | None] = mapped_column(EncryptedText)
     first_name: Mapped[str | None] = mapped_column(String(80))
-    address: Mapped[str | None] = mapped_column(String(120))
-    address2: Mapped[str | None] = mapped_column(String(120))
+    address: Mapped[str | None] = mapped_column(EncryptedText)
+    address2: Mapped[str | None] = mapped_column(EncryptedText)
     client_postcode: Mapped[str | None] = mapped_column(String(5))
     client_city: Mapped[str | None] = mapped_column(String(100))
     country: Mapped[str | None] = mapped_column(String(60))
-    mobile: Mapped[str | None] = mapped_column(String(20))
-    email: Mapped[str | None] = mapped_column(String(254))
+    mobile: Mapped[str | None] = mapped_column(EncryptedText)
+    email: Mapped[str | None] = mapped_column(EncryptedText)
     without_email: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
 
     catalog_version: Mapped[str | None] = mapped_column(String(12))

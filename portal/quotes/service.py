@@ -25,7 +25,7 @@ from ..extensions import db
 from ..formatting import folded
 from ..journal.service import AgendaNote, TransitionRefused, record
 from ..journal.service import transition as journal_transition
-from ..messaging.service import File, queue_email
+from ..messaging.service import File, about, queue_email
 from ..numbering import next_number
 from .. import storage
 from .devis import render_bia, render_devis
@@ -244,6 +244,7 @@ def _send_quote_email(quote: Quote, product, broker, pdf: bytes) -> None:
         context={"quote": quote, "product": product, "formula": product.formula(quote.formula_code),
                  "firm": quote.firm, "link": current_app.config["BASE_URL"] + LINK_PATH + token},
         attachments=[File(DEVIS_FILENAME, PDF_CONTENT_TYPE, pdf), *quote_attachments(product, quote.formula_code)],
+        about=about("quote", quote.id), firm_id=quote.firm_id,
     )
 
 
@@ -252,10 +253,11 @@ def _person_for(quote: Quote) -> Person:
     and e-mail in the firm, else a new one; updated with the details as quoted."""
     person = quote.person
     if person is None:
-        person = db.session.scalar(select(Person).where(
+        # The e-mail is encrypted (no SQL equality): compared among the namesakes born that day.
+        person = next((namesake for namesake in db.session.scalars(select(Person).where(
             Person.firm_id == quote.firm_id, Person.birth_date == quote.birth_date,
-            Person.search_name == search_name(quote.last_name, quote.first_name),
-            Person.email == (quote.email or "")).limit(1))
+            Person.search_name == search_name(quote.last_name, quote.first_name)).order_by(Person.id))
+            if namesake.email == (quote.email or "")), None)
     if person is None:
         person = Person(firm_id=quote.firm_id)
         db.session.add(person)

@@ -16,6 +16,7 @@ from ..clock import today
 from ..documents.product_documents import document_links
 from ..extensions import db
 from ..journal.service import history, label
+from ..messaging.service import about, delivery_states
 from .. import storage
 from ..validators import display_mobile
 from . import service, wizard
@@ -287,7 +288,7 @@ def show(quote_id: int):
     return render_template("quotes/show.html", quote=quote, product=product, catalog=catalog, tab=dossier_tab(),
                            status=service.status_on(quote, today()), mobile=display_mobile(quote.mobile or ""),
                            creation_key=service.new_creation_key(), history=history("devis", quote.id),
-                           status_label=label)
+                           status_label=label, deliveries=delivery_states(about("quote", quote.id)))
 
 
 @bp.get("/devis/<int:quote_id>/document")

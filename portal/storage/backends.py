@@ -38,7 +38,7 @@ class LocalDirectory:
 
     def write(self, key: str, data: bytes) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner-only, as the files (mkstemp: 0600)
         # A temporary name then a rename: a reader never sees half a file, a crash leaves none.
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:

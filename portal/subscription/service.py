@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import case, or_, select, update
 
-from ..audit.service import record
+from ..journal.service import record
 from ..clock import as_utc, now, today
 from ..extensions import db
 from ..formatting import clock

@@ -6,7 +6,7 @@ from html import unescape
 
 import pytest
 
-from portal.audit.models import AuditLog
+from portal.journal.models import JournalEntry
 from portal.auth.models import AuthToken, Firm, Role, User
 from portal.extensions import db
 from tests.conftest import PASSWORD, IsolatedClient, csrf_token
@@ -27,9 +27,9 @@ def field_errors(response, name) -> list[str]:
     return [unescape(m) for m in re.findall(rf'id="{name}-error(?:-\d+)?" role="alert">([^<]+)<', response.get_data(as_text=True))]
 
 
-def audit(action: str) -> list[AuditLog]:
+def audit(action: str) -> list[JournalEntry]:
     db.session.expire_all()
-    return db.session.scalars(db.select(AuditLog).where(AuditLog.action == action)).all()
+    return db.session.scalars(db.select(JournalEntry).where(JournalEntry.action == action)).all()
 
 
 @pytest.fixture

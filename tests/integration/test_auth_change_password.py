@@ -7,7 +7,7 @@ from html import unescape
 
 from freezegun import freeze_time
 
-from portal.audit.models import AuditLog
+from portal.journal.models import JournalEntry
 from portal.extensions import db
 from tests.conftest import PASSWORD, csrf_token
 from tests.integration.test_auth_login import form_error, post_login
@@ -72,7 +72,7 @@ def test_logged_out_change_end_to_end(client, broker):
     assert "Votre mot de passe a été modifié. Vous pouvez vous connecter." in text(client.get("/connexion"))
     assert form_error(post_login(client, broker.email, PASSWORD)) == "Identifiant ou mot de passe incorrect."
     assert post_login(client, broker.email, NEW_PASSWORD).headers["Location"] == "/"
-    row = db.session.scalar(db.select(AuditLog).where(AuditLog.action == "password_changed"))
+    row = db.session.scalar(db.select(JournalEntry).where(JournalEntry.action == "password_changed"))
     assert row.object_id == broker.id and row.actor == broker.email
 
 

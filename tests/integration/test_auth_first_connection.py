@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 from freezegun import freeze_time
 
-from portal.audit.models import AuditLog
+from portal.journal.models import JournalEntry
 from portal.auth.models import AuthToken
 from portal.extensions import db
 from tests.conftest import PASSWORD, csrf_token
@@ -112,7 +112,7 @@ def test_first_connection_end_to_end(client, newcomer, outbox):
     response = set_password(client, path, NEW_PASSWORD)
     assert response.status_code == 302 and response.headers["Location"] == "/connexion"
     assert "Votre mot de passe a été enregistré. Vous pouvez vous connecter." in text(client.get("/connexion"))
-    assert db.session.scalar(db.select(AuditLog).where(AuditLog.action == "password_initialised")).object_id == newcomer.id
+    assert db.session.scalar(db.select(JournalEntry).where(JournalEntry.action == "password_initialised")).object_id == newcomer.id
     db.session.refresh(stored)
     assert stored.used_at is not None
 
@@ -204,7 +204,7 @@ def test_forgotten_password_uses_the_same_flow(client, broker, outbox):
         # The new password opens the account at once: the lock is lifted.
         frozen.tick(timedelta(seconds=5))
         assert post_login(client, broker.email, NEW_PASSWORD).headers["Location"] == "/"
-    assert db.session.scalar(db.select(AuditLog).where(AuditLog.action == "password_reset")) is not None
+    assert db.session.scalar(db.select(JournalEntry).where(JournalEntry.action == "password_reset")) is not None
 
 
 def test_first_connection_requests_are_rate_limited(client, outbox):

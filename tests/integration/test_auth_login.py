@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 from freezegun import freeze_time
 
-from portal.audit.models import AuditLog
+from portal.journal.models import JournalEntry
 from portal.auth.models import LoginThrottle, User
 from portal.extensions import db, limiter
 from tests.conftest import IsolatedClient, PASSWORD, csrf_token
@@ -149,7 +149,7 @@ def test_repeated_failures_slow_down_then_lock_then_unlock(client, broker):
         assert messages[5] == lock
         assert messages[6] == lock  # the right password does not open a locked account
         assert client.get("/").status_code == 302
-        assert db.session.scalar(db.select(AuditLog).where(AuditLog.action == "account_locked")) is not None
+        assert db.session.scalar(db.select(JournalEntry).where(JournalEntry.action == "account_locked")) is not None
 
         frozen.tick(timedelta(minutes=5, seconds=1))  # 09:16:03, after the lock
         response = post_login(client, broker.email, PASSWORD)

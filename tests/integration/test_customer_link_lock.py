@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 from freezegun import freeze_time
 
 from bench.setup import ready_draft
-from portal.audit.models import AuditLog
+from portal.journal.models import JournalEntry
 from portal.clock import now
 from portal.extensions import db
 from portal.quotes.service import issue_quote
@@ -127,7 +127,7 @@ def test_thirty_wrong_birth_dates_at_once_lock_the_link(app, broker, tmp_path, g
         assert status == 422 and "Trop de dates de naissance erronées" in page
 
         db.session.expire_all()
-        locks = db.session.scalars(db.select(AuditLog).where(AuditLog.action == "Lien verrouillé")).all()
+        locks = db.session.scalars(db.select(JournalEntry).where(JournalEntry.action == "Lien verrouillé")).all()
         assert len(locks) == 1
         # The lock ends: the right date opens the quote again.
         stored = db.session.scalar(db.select(CustomerLink).where(

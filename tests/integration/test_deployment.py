@@ -14,7 +14,6 @@ import http.client
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 
 from bench.setup import ready_draft
 from portal.documents import product_documents
@@ -94,7 +93,9 @@ def test_two_web_processes_and_two_workers_deliver_every_email_exactly_once(app,
     finally:
         app.config["INSTANCE_PATH"] = previous
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "INSTANCE_PATH": str(tmp_path),
-           "SECRET_KEY": secrets.token_urlsafe(48), "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+           "SECRET_KEY": secrets.token_urlsafe(48),
+           # The drafts were written by this process: the deployment reads them with the same key.
+           "FIELD_ENCRYPTION_KEY": app.config["FIELD_ENCRYPTION_KEY"],
            "MAIL_URL": smtp_server.url, "BASE_URL": "http://127.0.0.1", "RATELIMIT_STORAGE_URI": "memory://"}
     ports = [free_port(), free_port()]
     processes = [subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",

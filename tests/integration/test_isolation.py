@@ -6,6 +6,7 @@ from flask import url_for
 
 from portal.extensions import db
 from portal.journal.models import JournalEntry
+from portal.messaging.models import Message
 from portal.quotes.models import Quote
 from tests.conftest import csrf_token
 from tests.integration.wizard import Wizard
@@ -18,7 +19,8 @@ def test_another_firm_s_broker_gets_404_on_every_route_with_an_id(app, wizard, c
     wizard.walk()
     issued = db.session.scalar(db.select(Quote).where(Quote.number.is_not(None)))
     ids = {"quote_id": issued.id, "person_id": issued.person_id,
-           "event_id": db.session.scalar(db.select(JournalEntry.id).where(JournalEntry.agenda_kind.is_not(None)))}
+           "event_id": db.session.scalar(db.select(JournalEntry.id).where(JournalEntry.agenda_kind.is_not(None))),
+           "message_id": db.session.scalar(db.select(Message.id))}
     draft = Wizard(client)
     draft.needs()
     draft_id = draft.quote_id

@@ -105,8 +105,9 @@ def test_flask_worker_once_reports_failures(app, smtp_mail):
 
 def test_flask_worker_runs_until_sigterm(app, smtp_mail, database_url, tmp_path):
     message_id = queue()
+    # The worker reads what the web wrote: it needs the same encryption key.
     env = {**os.environ, "DATABASE_URL": database_url, "MAIL_URL": smtp_mail.url, "INSTANCE_PATH": str(tmp_path),
-           "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1"}
+           "FIELD_ENCRYPTION_KEY": app.config["FIELD_ENCRYPTION_KEY"], "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen([sys.executable, "-m", "flask", "worker", "--interval", "0.2"], cwd=PROJECT_ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

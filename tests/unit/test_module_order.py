@@ -15,7 +15,6 @@ import portal
 LAYERS: list[set[str]] = [
     {"extensions", "config", "clock", "security", "formatting", "validators", "storage", "numbering"},
     {"journal"},
-    {"audit"},  # the former name of the journal, re-exporting it
     {"messaging"},
     {"auth"},
     {"catalog"},

@@ -1,1 +1,0 @@
-"""Former name of the journal (portal.journal), kept importable."""
