@@ -91,7 +91,6 @@ def _register_errors(app: Flask) -> None:
 def _register_security_headers(app: Flask) -> None:
     production = app.config["PORTAL_ENV"] == "production"
 
-
     @app.after_request
     def headers(response):
         response.headers.setdefault(
@@ -106,5 +105,9 @@ def _register_security_headers(app: Flask) -> None:
         if production:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint and not request.endpoint.endswith("static"):
-            response.headers.setdefault("Cache-Control", "no-store")
+            # Every page and file but the static assets may carry personal data: no copy is kept
+            # anywhere. send_file's own "no-cache" and validators are replaced, not kept.
+            response.headers["Cache-Control"] = "no-store"
+            for validator in ("ETag", "Last-Modified", "Expires"):
+                response.headers.pop(validator, None)
         return response

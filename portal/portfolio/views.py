@@ -137,7 +137,9 @@ def export(fmt: str):
             os.unlink(path)
             return response
 
-        return send_file(path, as_attachment=True, download_name=f"{name}.xlsx",
+        # Made for this request: nothing for a browser to revalidate (no ETag, never a 304).
+        return send_file(path, as_attachment=True, download_name=f"{name}.xlsx", conditional=False, etag=False,
+                         last_modified=None,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     abort(404)
 
