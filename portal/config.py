@@ -12,6 +12,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from .parsing import whole_number
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -80,9 +82,10 @@ def load_config(overrides: dict | None = None) -> dict:
 
 
 def _count(value: str, name: str) -> int:
-    if not value.strip().isdigit():
+    count = whole_number(value, 0, 100)
+    if count is None:
         raise ConfigurationError(f"{name} must be a whole number (got {value!r}).")
-    return int(value)
+    return count
 
 
 def _refuse_unsafe_production(config: dict) -> None:

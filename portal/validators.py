@@ -41,11 +41,11 @@ def person_name(value: str, label: str = "Le nom") -> str:
 def parse_date(text: str) -> date:
     """jj/mm/aaaa as typed, or aaaa-mm-jj as a date picker sends it."""
     text = text.strip()
-    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    match = re.fullmatch(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})", text)
     if match:
         day_, month, year = (int(part) for part in match.groups())
     else:
-        match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+        match = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", text)
         if not match:
             raise ValueError("Date invalide : saisissez-la au format jj/mm/aaaa.")
         year, month, day_ = (int(part) for part in match.groups())

@@ -12,6 +12,7 @@ from ..auth.scoping import get_scoped_or_404, scoped, sees_all_firms
 from ..catalog.loader import get_catalog
 from ..clock import today
 from ..extensions import db
+from ..parsing import DATABASE_ID_MAX, whole_number
 from ..quotes import service as quotes
 from ..quotes.models import STATUS_LABELS, Person, Quote, QuoteStatus
 from . import agenda, exports, search
@@ -81,8 +82,7 @@ def portfolio():
 
 
 def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+    return whole_number(request.args.get("page"), 1, search.MAX_PAGE) or 1
 
 
 @bp.get("/clients/<int:person_id>")
@@ -121,8 +121,7 @@ def export(fmt: str):
     """CSV or XLSX of the unconverted quotes; the back-office chooses a firm or takes them all."""
     firm_id = None
     if sees_all_firms(current_user):
-        value = request.args.get("cabinet", "")
-        firm_id = int(value) if value.isdigit() else None
+        firm_id = whole_number(request.args.get("cabinet"), 1, DATABASE_ID_MAX)
     rows = exports.unconverted_rows(current_user, today(), firm_id)
     name = f"{EXPORT_NAME}-{today():%Y-%m-%d}"
     if fmt == "csv":

@@ -18,6 +18,7 @@ from ..catalog.model import Product
 from ..catalog.pricing import Family, Price, price
 from ..catalog.recommend import FormulaQuote, Recommendation, price_all, recommend
 from ..extensions import db
+from ..parsing import whole_number
 from .. import validators
 from .models import Quote, QuoteStatus
 
@@ -91,12 +92,13 @@ def check_needs(form: Mapping[str, str], product: Product, today: date) -> tuple
     children = 0
     if has_children:
         text = _text(form, "nombre_enfants")
+        count = whole_number(text, 1, MAX_CHILDREN)
         if not text:
             errors["nombre_enfants"] = "Indiquez le nombre d'enfants à couvrir."
-        elif not text.isdigit() or not 1 <= int(text) <= MAX_CHILDREN:
+        elif count is None:
             errors["nombre_enfants"] = f"Indiquez un nombre d'enfants entre 1 et {MAX_CHILDREN}."
         else:
-            children = int(text)
+            children = count
     if errors:
         return None, errors
 
