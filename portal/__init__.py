@@ -8,6 +8,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .access_log import loggable_path
 from .config import PROJECT_ROOT, load_config
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -84,7 +85,7 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(500)
     def internal_error(error):
         db.session.rollback()
-        app.logger.exception("Erreur interne sur %s", request.path)
+        app.logger.exception("Erreur interne sur %s", loggable_path(request.path))
         return page(500, "Erreur technique", "Une erreur technique est survenue. Réessayez dans quelques instants ; si elle persiste, contactez le support.")
 
 
