@@ -8,6 +8,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .access_log import loggable_path
 from .config import PROJECT_ROOT, load_config, secure_instance
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -90,13 +91,12 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(500)
     def internal_error(error):
         db.session.rollback()
-        app.logger.exception("Erreur interne sur %s", request.path)
+        app.logger.exception("Erreur interne sur %s", loggable_path(request.path))
         return page(500, "Erreur technique", "Une erreur technique est survenue. Réessayez dans quelques instants ; si elle persiste, contactez le support.")
 
 
 def _register_security_headers(app: Flask) -> None:
     production = app.config["PORTAL_ENV"] == "production"
-
 
     @app.after_request
     def headers(response):
@@ -112,5 +112,9 @@ def _register_security_headers(app: Flask) -> None:
         if production:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint and not request.endpoint.endswith("static"):
-            response.headers.setdefault("Cache-Control", "no-store")
+            # Every page and file but the static assets may carry personal data: no copy is kept
+            # anywhere. send_file's own "no-cache" and validators are replaced, not kept.
+            response.headers["Cache-Control"] = "no-store"
+            for validator in ("ETag", "Last-Modified", "Expires"):
+                response.headers.pop(validator, None)
         return response

@@ -19,6 +19,7 @@ def serve(host: str, port: int) -> None:
     from flask import current_app
     from werkzeug.serving import run_simple
 
+    from .access_log import RouteOnlyRequestHandler
     from .messaging.worker import run_worker
 
     from .config import local_base_url
@@ -31,7 +32,7 @@ def serve(host: str, port: int) -> None:
     threading.Thread(target=run_worker, args=(app, stop), name="worker", daemon=True).start()
     threading.Thread(target=_warm_documents, args=(app,), name="documents", daemon=True).start()
     try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
+        run_simple(host, port, app, threaded=True, use_reloader=False, request_handler=RouteOnlyRequestHandler)
     finally:
         stop.set()
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 
+from .parsing import whole_number
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -107,7 +109,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Number of reverse proxies in front of the portal whose X-Forwarded-* headers are trusted.
-        "TRUSTED_PROXIES": _count(env.get("TRUSTED_PROXIES", "0"), "TRUSTED_PROXIES"),
+        "TRUSTED_PROXIES": _count(env.get("TRUSTED_PROXIES", "0"), "TRUSTED_PROXIES", 0, 100),
         # The outbox viewer shows every message, links included: local use only.
         "DEV_MESSAGES": (not production) and env.get("DEV_MESSAGES", "1") == "1",
         "WTF_CSRF_TIME_LIMIT": 4 * 3600,
@@ -128,9 +130,7 @@ def load_config(overrides: dict | None = None) -> dict:
 
 def local_base_url(host: str, port: str) -> str:
     """http://HOST:PORT, as the development server listens (127.0.0.1:5000 by default)."""
-    number = _count(port or "5000", "PORT")
-    if not 1 <= number <= 65535:
-        raise ConfigurationError(f"PORT must be between 1 and 65535 (got {number}).")
+    number = _count(port or "5000", "PORT", 1, 65535)
     host = host.strip() or "127.0.0.1"
     if host in ("0.0.0.0", "::"):  # every interface: this machine answers on its loopback
         host = "127.0.0.1"
@@ -157,12 +157,11 @@ def _check_encryption_keys(setting: str) -> None:
                                      "(32 bytes in URL-safe base64: Fernet.generate_key()).") from None
 
 
-def _count(value: str, name: str) -> int:
-    value = value.strip()
-    # ASCII digits only: "²" or "٣" pass str.isdigit() but are no number to configure with.
-    if not (value.isascii() and value.isdigit()):
-        raise ConfigurationError(f"{name} must be a whole number (got {value!r}).")
-    return int(value)
+def _count(value: str, name: str, lowest: int, highest: int) -> int:
+    count = whole_number(value, lowest, highest)
+    if count is None:
+        raise ConfigurationError(f"{name} must be a whole number from {lowest} to {highest} (got {value!r}).")
+    return count
 
 
 def _check_service_urls(config: dict) -> None:

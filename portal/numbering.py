@@ -1,13 +1,16 @@
 """Quote and contract numbers: `<prefix>-<10 digits>`, from one counter row per sequence.
 
-The counter is bumped with a single `UPDATE … RETURNING`, which takes the row lock on
-PostgreSQL (and the database lock on SQLite) until the caller's transaction ends: two
-concurrent issuers never get the same number, and a rolled-back issue leaves a gap rather
-than a duplicate. Works the same on both databases, without dialect-specific sequences.
+The counter is bumped with a single `UPDATE … RETURNING`: two concurrent issuers never get the
+same number. On PostgreSQL the bump runs in a short transaction of its own, committed at once:
+the row lock is not held while the issuer goes on (DEVIS.pdf takes a second to render), so
+issues of one product no longer wait for each other. The price is a gap when an issue fails
+after taking its number (the number is not reused); a successful issue never leaves one.
+SQLite has one writer at a time and the issuer already holds it: the bump joins its transaction.
 """
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, insert, update
+from flask import current_app
+from sqlalchemy import Integer, String, create_engine, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,17 +33,35 @@ def next_value(name: str) -> int:
 
 def reserve(name: str, count: int) -> int:
     """Takes `count` consecutive values of sequence `name` at once; returns the first."""
+    if db.engine.dialect.name == "sqlite":
+        return _bump(db.session.connection(), name, count)
+    with _counter_engine().begin() as connection:
+        return _bump(connection, name, count)
+
+
+def _bump(connection, name: str, count: int) -> int:
     bump = (update(NumberSequence).where(NumberSequence.name == name)
             .values(last_value=NumberSequence.last_value + count).returning(NumberSequence.last_value))
-    value = db.session.execute(bump).scalar()
+    value = connection.execute(bump).scalar()
     if value is None:
         try:
-            with db.session.begin_nested():
-                db.session.execute(insert(NumberSequence).values(name=name, last_value=0))
+            with connection.begin_nested():
+                connection.execute(insert(NumberSequence).values(name=name, last_value=0))
         except IntegrityError:
             pass  # another transaction created it first: bump it below
-        value = db.session.execute(bump).scalar_one()
+        value = connection.execute(bump).scalar_one()
     return value - count + 1
+
+
+def _counter_engine():
+    """A small pool of its own: the issuer already holds a connection of the session's pool, and
+    must never wait for that pool to give it a second one (threads each holding one would wait
+    for each other). Made in each process on first use, after gunicorn's fork."""
+    engine = current_app.extensions.get("number_counter_engine")
+    if engine is None:
+        engine = create_engine(db.engine.url, pool_size=1, max_overflow=4, pool_pre_ping=True)
+        current_app.extensions["number_counter_engine"] = engine
+    return engine
 
 
 def formatted(prefix: str, value: int) -> str:

@@ -3,7 +3,8 @@
 Both formats stream: rows are read from the database in batches (a server-side cursor on
 PostgreSQL) and written out as they come, so 100 000 rows neither time out nor sit in memory.
 CSV is what French Excel opens directly: UTF-8 with a BOM, ";" separators, dd/mm/yyyy dates and
-decimal commas. XLSX is written by openpyxl's write-only mode into a temporary file.
+decimal commas. XLSX is written by openpyxl's write-only mode into a temporary file. In both,
+text that a spreadsheet would run as a formula is made inert (`inert_text`).
 """
 from __future__ import annotations
 
@@ -23,13 +24,14 @@ from ..catalog.loader import get_catalog
 from ..extensions import db
 from ..formatting import day, number
 from ..quotes.models import Quote, QuoteStatus
-from ..validators import display_mobile
+from ..validators import display_mobile, without_control
 from .search import status_condition
 
 COLUMNS = ("Prospect", "E-mail", "Téléphone", "Devis n°", "Version", "Produit", "Formule", "Cotisation mensuelle",
            "Créé le", "Date de validité", "Vendeur")
 BATCH = 2000
 BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TITLES = {"Madame": "Mme", "Monsieur": "M."}
 
 
@@ -64,7 +66,7 @@ def csv_chunks(rows: Iterator[tuple]) -> Iterator[str]:
     buffer.write(BOM)
     writer.writerow(COLUMNS)
     for count, row in enumerate(rows, 1):
-        writer.writerow(_french(row))
+        writer.writerow(_french(_inert(row)))
         if count % BATCH == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -78,7 +80,7 @@ def xlsx_file(rows: Iterator[tuple]) -> str:
     sheet = workbook.create_sheet("Devis non transformés")
     sheet.append(COLUMNS)
     for row in rows:
-        *head, monthly, issued, expires, seller = row
+        *head, monthly, issued, expires, seller = _inert(row)
         sheet.append([*head, float(monthly) if monthly is not None else None, issued, expires, seller])
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
@@ -88,6 +90,18 @@ def xlsx_file(rows: Iterator[tuple]) -> str:
 
 def firms() -> list[Firm]:
     return db.session.scalars(select(Firm).order_by(Firm.name)).all()
+
+
+def inert_text(value: str) -> str:
+    """A cell's text that no spreadsheet runs: one starting like a formula (=, +, -, @, tab,
+    carriage return) gets a leading apostrophe, OWASP's rule against CSV injection, and the
+    XLSX then stores it as text. Control characters, which XLSX cannot hold, are dropped."""
+    value = without_control(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _inert(row: tuple) -> tuple:
+    return tuple(inert_text(value) if isinstance(value, str) else value for value in row)
 
 
 def _french(row: tuple) -> tuple:

@@ -14,13 +14,17 @@ from sqlalchemy import and_, or_, select
 from ..auth.scoping import scoped
 from ..extensions import db
 from ..formatting import folded
+from ..parsing import DATABASE_ID_MAX, whole_number
 from ..quotes.models import Person, Quote, QuoteStatus
 from ..quotes.service import EXPIRING
 from ..validators import without_control
 
 PAGE_SIZE = 25
+MAX_PAGE = 99_999
 EVERYONE = "%"
 MAX_QUERY = 100
+LAST_CHARACTER = "\U0010ffff"
+SURROGATES_START, SURROGATES_END = 0xD800, 0xDFFF
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ def people(user, text: str, page: int = 1) -> Page | None:
         prefix = folded(text).upper().replace("%", "")
         if not prefix:
             return Page([], 1, False)
-        stmt = stmt.where(Person.search_name >= prefix, Person.search_name < _next_prefix(prefix))
+        stmt = _starting_with(stmt, Person.search_name, prefix)
     stmt = stmt.order_by(Person.search_name, Person.id)
     return _page(stmt, page)
 
@@ -66,9 +70,10 @@ def quotes(user, identifier: str, statuses: list[str], today: date, page: int = 
     identifier = without_control(identifier or "").strip().upper()[:MAX_QUERY]
     if identifier:
         number, _, version = identifier.partition("/")
-        stmt = stmt.where(Quote.number >= number, Quote.number < _next_prefix(number))
-        if version.isdigit():
-            stmt = stmt.where(Quote.version == int(version))
+        stmt = _starting_with(stmt, Quote.number, number)
+        version_number = whole_number(version, 1, DATABASE_ID_MAX)
+        if version_number is not None:
+            stmt = stmt.where(Quote.version == version_number)
     wanted = [QuoteStatus(value) for value in statuses if value in {s.value for s in QuoteStatus}]
     if QuoteStatus.INCOMPLET not in wanted:  # drafts only when "Incomplet" is ticked
         stmt = stmt.where(Quote.status != QuoteStatus.INCOMPLET)
@@ -94,7 +99,23 @@ def _page(stmt, page: int) -> Page:
     return Page(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
 
 
-def _next_prefix(prefix: str) -> str:
-    """The smallest string after every string starting with `prefix`."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+def _starting_with(stmt, column, prefix: str):
+    """`column` starts with `prefix`, as a range the index serves: >= prefix and < the next one."""
+    if not prefix:
+        return stmt
+    stmt = stmt.where(column >= prefix)
+    after = _next_prefix(prefix)
+    return stmt if after is None else stmt.where(column < after)
+
+
+def _next_prefix(prefix: str) -> str | None:
+    """The smallest string after every string starting with `prefix`; None when there is none
+    (the prefix is all U+10FFFF). Surrogates are skipped: no database encodes them."""
+    kept = prefix.rstrip(LAST_CHARACTER)
+    if not kept:
+        return None
+    following = ord(kept[-1]) + 1
+    if SURROGATES_START <= following <= SURROGATES_END:
+        following = SURROGATES_END + 1
+    return kept[:-1] + chr(following)
 

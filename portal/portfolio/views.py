@@ -13,6 +13,7 @@ from ..auth.scoping import get_scoped_or_404, roles_required, scoped, sees_all_f
 from ..catalog.loader import get_catalog
 from ..clock import today
 from ..extensions import db
+from ..parsing import DATABASE_ID_MAX, whole_number
 from ..quotes import service as quotes
 from ..quotes.models import STATUS_LABELS, Person, Quote, QuoteStatus
 from ..quotes.views import dossier_tab
@@ -93,8 +94,7 @@ def portfolio():
 
 
 def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+    return whole_number(request.args.get("page"), 1, search.MAX_PAGE) or 1
 
 
 @bp.get("/clients/<int:person_id>")
@@ -132,8 +132,7 @@ def export(fmt: str):
     """CSV or XLSX of the unconverted quotes; the back-office chooses a firm or takes them all."""
     firm_id = None
     if sees_all_firms(current_user):
-        value = request.args.get("cabinet", "")
-        firm_id = int(value) if value.isdigit() else None
+        firm_id = whole_number(request.args.get("cabinet"), 1, DATABASE_ID_MAX)
     rows = exports.unconverted_rows(current_user, today(), firm_id)
     name = f"{EXPORT_NAME}-{today():%Y-%m-%d}"
     if fmt == "csv":
@@ -148,7 +147,9 @@ def export(fmt: str):
             os.unlink(path)
             return response
 
-        return send_file(path, as_attachment=True, download_name=f"{name}.xlsx",
+        # Made for this request: nothing for a browser to revalidate (no ETag, never a 304).
+        return send_file(path, as_attachment=True, download_name=f"{name}.xlsx", conditional=False, etag=False,
+                         last_modified=None,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     abort(404)
 

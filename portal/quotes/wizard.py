@@ -18,6 +18,7 @@ from ..catalog.model import Product
 from ..catalog.pricing import MONTHS_PER_YEAR, Family, Price, price
 from ..catalog.recommend import FormulaQuote, Recommendation, price_all, recommend
 from ..extensions import db
+from ..parsing import whole_number
 from .. import validators
 from .models import Quote, QuoteStatus
 
@@ -27,7 +28,15 @@ YES_NO = {"oui": True, "non": False}
 CIVILITIES = ("Madame", "Monsieur")
 COUNTRY = "France"
 TEXT_MAX = {"nom": 80, "nom_naissance": 80, "prenom": 80, "adresse": 120, "adresse_complementaire": 120}
-RAW_INPUT_MAX = 300  # a pending answer is kept up to this length: more is not a real answer
+RAW_INPUT_MAX = 254  # a pending answer is kept up to this length (an e-mail's): more is not a real answer
+# The fields a screen left by "Précédent" keeps, and those that are lists (checkboxes).
+PENDING_FIELDS = {
+    "solutions": ("formule", "options"),
+    "coordonnees": ("civilite", "nom", "nom_naissance", "prenom", "date_naissance", "adresse", "adresse_complementaire",
+                    "code_postal", "ville", "pays", "telephone_portable", "email", "sans_email"),
+}
+LISTS = {"options"}
+MAX_LISTED = 20  # more checkboxes than any product has options
 
 Errors = dict[str, str]
 
@@ -91,12 +100,13 @@ def check_needs(form: Mapping[str, str], product: Product, today: date) -> tuple
     children = 0
     if has_children:
         text = _text(form, "nombre_enfants")
+        count = whole_number(text, 1, MAX_CHILDREN)
         if not text:
             errors["nombre_enfants"] = "Indiquez le nombre d'enfants à couvrir."
-        elif not text.isdigit() or not 1 <= int(text) <= MAX_CHILDREN:
+        elif count is None:
             errors["nombre_enfants"] = f"Indiquez un nombre d'enfants entre 1 et {MAX_CHILDREN}."
         else:
-            children = int(text)
+            children = count
     if errors:
         return None, errors
 
@@ -304,14 +314,16 @@ def require_screen(quote: Quote, screen: str) -> None:
 
 
 def keep_pending(quote: Quote, screen: str, form) -> None:
-    """Remember the answers of a screen left by "Précédent" before it was complete."""
+    """Remember the answers of a screen left by "Précédent" before it was complete: only the
+    screen's own fields, each cut to RAW_INPUT_MAX, so a forged form cannot fill the draft."""
     answers = {}
-    for key in form.keys():
-        if key == "csrf_token" or key.startswith("_"):
-            continue
-        values = form.getlist(key) if hasattr(form, "getlist") else [form[key]]
-        values = [validators.without_control(value)[:RAW_INPUT_MAX] for value in values]
-        answers[validators.without_control(key)[:60]] = values if len(values) > 1 or key == "options" else values[0]
+    for key in PENDING_FIELDS[screen]:
+        values = form.getlist(key) if hasattr(form, "getlist") else [form[key]] if key in form else []
+        values = [validators.without_control(value)[:RAW_INPUT_MAX] for value in values[:MAX_LISTED]]
+        if key in LISTS:
+            answers[key] = values
+        elif values:
+            answers[key] = values[0]
     pending = dict(quote.pending_inputs or {})
     pending[screen] = answers
     quote.pending_inputs = pending

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.journal.models import JournalEntry
+from portal.portfolio.exports import inert_text
 from portal.quotes.expiry import run_daily
 from portal.quotes.models import Quote, QuoteStatus
 from portal.quotes.service import new_version_draft, status_on
@@ -145,3 +146,42 @@ def test_flask_portal_daily_runs_the_jobs(app, wizard):
     with freeze_time("2026-12-21 03:00:00"):
         result = app.test_cli_runner().invoke(args=["portal", "daily"])
     assert result.exit_code == 0 and "Devis expirés : 1" in result.output
+
+
+@pytest.fixture
+def formula_like_quote(wizard, client):
+    """An issued quote whose text cells each start like a spreadsheet formula, as data from an
+    older validator or an import could: e-mail, phone, product, formula and seller."""
+    wizard.walk()
+    quote = db.session.scalar(db.select(Quote))
+    quote.civility, quote.last_name, quote.first_name = None, "", ""
+    quote.email, quote.mobile = "=1+1@exemple.fr", "-2+3"
+    quote.product_code, quote.formula_code = "\r=2", "\t=x"
+    quote.broker.first_name, quote.broker.last_name = "@SUM(1)", ""
+    db.session.commit()
+
+
+FORMULA_LIKE_CELLS = {1: "'=1+1@exemple.fr", 2: "'-2+3", 5: "'\r=2", 6: "'\t=x", 10: "'@SUM(1)"}
+
+
+def test_cells_starting_like_a_formula_are_inert_in_the_csv(formula_like_quote, client):
+    row = read_csv(client.get("/exports/devis-non-transformes.csv"))[1]
+    assert {column: row[column] for column in FORMULA_LIKE_CELLS} == FORMULA_LIKE_CELLS
+    assert row[3] == "RIS-0000000001" and row[7] == "115,23"  # numbers and amounts untouched
+
+
+def test_cells_starting_like_a_formula_are_text_in_the_xlsx(formula_like_quote, client):
+    sheet = load_workbook(io.BytesIO(client.get("/exports/devis-non-transformes.xlsx").data)).active
+    cells = list(sheet.iter_rows(min_row=2, max_row=2))[0]
+    assert {column: (cells[column].data_type, cells[column].value) for column in FORMULA_LIKE_CELLS} == {
+        column: ("s", value) for column, value in FORMULA_LIKE_CELLS.items()}
+    assert all(cell.data_type != "f" for cell in cells)
+    assert cells[7].data_type == "n" and cells[7].value == pytest.approx(115.23)
+
+
+@pytest.mark.parametrize("value, shown", [("=1+1@exemple.fr", "'=1+1@exemple.fr"), ("@SUM(1)", "'@SUM(1)"),
+                                          ("-2+3", "'-2+3"), ("+33 6", "'+33 6"), ("\t=x", "'\t=x"),
+                                          ("\r=x", "'\r=x"), ("jean=1@exemple.fr", "jean=1@exemple.fr"),
+                                          ("Dupont-Durand", "Dupont-Durand"), ("", ""), ("a\x00=b", "a=b")])
+def test_inert_text(value, shown):
+    assert inert_text(value) == shown

@@ -26,6 +26,7 @@ NEEDS_CASES = [
     ("date_effet", "", "Saisissez la date d'effet souhaitée."),
     ("date_effet", "31/11/2026", "Cette date n'existe pas dans le calendrier."),
     ("date_effet", "demain", "Date invalide : saisissez-la au format jj/mm/aaaa."),
+    ("date_effet", "٠١/١٢/٢٠٢٦", "Date invalide : saisissez-la au format jj/mm/aaaa."),
     ("date_effet", "2026-11-19", "La date d'effet du 19/11/2026 est déjà passée."),
     ("regime", "", "Choisissez votre régime de sécurité sociale."),
     ("regime", "inconnu", "Choisissez votre régime de sécurité sociale."),
@@ -58,7 +59,12 @@ def test_each_bad_need_answer_is_refused_next_to_its_field(wizard, field, value,
                                             ("11", "Indiquez un nombre d'enfants entre 1 et 10."),
                                             ("deux", "Indiquez un nombre d'enfants entre 1 et 10."),
                                             ("-1", "Indiquez un nombre d'enfants entre 1 et 10."),
-                                            ("9" * 400, "Indiquez un nombre d'enfants entre 1 et 10.")])
+                                            ("9" * 400, "Indiquez un nombre d'enfants entre 1 et 10."),
+                                            # "²".isdigit() is true and int("²") raised: a 500.
+                                            ("²", "Indiquez un nombre d'enfants entre 1 et 10."),
+                                            # int("٣") is 3: only ASCII digits are a number here.
+                                            ("٣", "Indiquez un nombre d'enfants entre 1 et 10."),
+                                            ("1" + "0" * 20, "Indiquez un nombre d'enfants entre 1 et 10.")])
 def test_the_number_of_children_is_between_1_and_10(wizard, count, message):
     response = wizard.needs(enfants="oui", nombre_enfants=count)
     assert response.status_code == 422 and error_of(response, "nombre_enfants") == message

@@ -218,7 +218,10 @@ def test_a_client_without_email_gets_a_paper_bulletin_and_the_quote_is_propose(w
     assert (quote.status, quote.number, quote.version) == (QuoteStatus.PROPOSE, "RIS-0000000001", 1)
     assert outbox() == []
     bia = client.get(f"/devis/{quote.id}/document")
-    assert bia.headers["Content-Disposition"].startswith("attachment") or "inline" in bia.headers["Content-Disposition"]
+    # Opened in the browser's PDF viewer, to print; saved under the bulletin's name.
+    assert bia.headers["Content-Disposition"] == (
+        "inline; filename=\"Bulletin individuel d'adhesion.pdf\"; "
+        "filename*=UTF-8''Bulletin%20individuel%20d%27adh%C3%A9sion.pdf")
     content = pdf_text(bia.data)
     for expected in ("Bulletin individuel d'adhésion", "DUPONT Jean", "115,23 € / mois", "Copie de votre pièce d'identité",
                      "Le cas échéant : extrait Kbis", "Signature de l'adhérent"):

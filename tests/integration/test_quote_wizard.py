@@ -101,6 +101,26 @@ def test_previous_keeps_the_answers_of_every_screen(wizard, client):
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/devis/{wizard.quote_id}/solutions")
     page = client.get(f"/devis/{wizard.quote_id}/coordonnees").get_data(as_text=True)
     assert 'value="Dupönt"' in page and 'value="pas-fini@"' in page
+
+
+def test_previous_keeps_only_the_screen_s_own_fields_each_bounded(wizard, client):
+    wizard.needs()
+    wizard.choose("200")
+    page = client.get(f"/devis/{wizard.quote_id}/coordonnees")
+    forged = {f"champ_{n}": "x" * 300 for n in range(3000)}  # 3 000 fields of 300 characters: 0,9 MB
+    response = client.post(f"/devis/{wizard.quote_id}/coordonnees", data={
+        **forged, "csrf_token": csrf_token(page.get_data(as_text=True)), "nom": "D" * 10_000, "prenom": "Jean",
+        "action": "precedent"})
+    assert response.status_code == 302
+    kept = db.session.get(Quote, wizard.quote_id).pending_inputs
+    assert kept == {"coordonnees": {"nom": "D" * 254, "prenom": "Jean"}}
+    # The solutions screen keeps its formula and at most 20 options, whatever is posted.
+    page = client.get(f"/devis/{wizard.quote_id}/solutions")
+    client.post(f"/devis/{wizard.quote_id}/solutions", data={
+        "csrf_token": csrf_token(page.get_data(as_text=True)), "formule": "300", "options": ["o"] * 500,
+        "autre": "x", "action": "precedent"})
+    db.session.expire_all()
+    assert db.session.get(Quote, wizard.quote_id).pending_inputs["solutions"] == {"formule": "300", "options": ["o"] * 20}
     # The chosen formula is still the one selected.
     assert re.search(r'value="200"[^>]*checked', client.get(f"/devis/{wizard.quote_id}/solutions").get_data(as_text=True))
 
@@ -155,8 +175,16 @@ def test_the_client_email_cannot_be_the_firm_s_or_the_broker_s(wizard, broker):
     wizard.choose("300")
     page = text(wizard.contact(email="autre@cabinet-demo.fr"))
     assert "Une adresse de votre cabinet (@cabinet-demo.fr) ne peut pas être celle du client" in page
-    page = text(wizard.contact(email=broker.email.upper()))
-    assert "Saisissez l'adresse e-mail du client, pas la vôtre." in page or "Une adresse de votre cabinet" in page
+    page = text(wizard.contact(email="COURTIER@cabinet-demo.fr"))  # the broker's own, in capitals
+    assert "Saisissez l'adresse e-mail du client, pas la vôtre." in page
+    assert "Une adresse de votre cabinet" not in page
+    # A broker whose address is outside the firm's domain: the own-address rule alone refuses it.
+    broker.email = "claire.martin@exemple.org"
+    db.session.commit()
+    page = text(wizard.contact(email="Claire.Martin@exemple.org"))
+    assert "Saisissez l'adresse e-mail du client, pas la vôtre." in page
+    assert "Une adresse de votre cabinet" not in page
+    assert wizard.contact(email="claire.martin@exemple.fr").status_code == 302  # someone else's is fine
 
 
 def test_the_birth_date_of_screen_3_must_be_the_priced_one(wizard):

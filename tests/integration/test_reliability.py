@@ -149,10 +149,13 @@ def test_a_pdf_that_cannot_be_written_leaves_no_half_issued_quote(wizard, client
     quote = db.session.get(Quote, wizard.quote_id)
     assert (quote.status, quote.number, quote.version, quote.pdf_key) == (QuoteStatus.INCOMPLET, None, None, None)
     assert outbox() == [] and db.session.scalar(db.select(db.func.count()).select_from(JournalEntry).where(JournalEntry.agenda_kind.is_not(None))) == 0
-    assert db.session.scalar(db.select(NumberSequence.last_value)) in (None, 0)
+    # On PostgreSQL the number is taken in a transaction of its own (the counter is not locked
+    # while the PDF renders): the failed issue used RIS-0000000001, which is not reused.
+    postgresql = db.engine.dialect.name == "postgresql"
+    assert db.session.scalar(db.select(NumberSequence.last_value)) in ((1,) if postgresql else (None, 0))
     monkeypatch.undo()
     assert wizard.validate().status_code == 302  # once the disk is back, the same click works
-    assert db.session.get(Quote, wizard.quote_id).number == "RIS-0000000001"
+    assert db.session.get(Quote, wizard.quote_id).number == ("RIS-0000000002" if postgresql else "RIS-0000000001")
     assert re.search(r"/souscription/", outbox()[0].body_text)
 
 

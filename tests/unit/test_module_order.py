@@ -13,7 +13,8 @@ import portal
 #: (portfolio) read what the others write; the application (create_app, the CLI, the table list)
 #: wires everything.
 LAYERS: list[set[str]] = [
-    {"extensions", "config", "clock", "security", "formatting", "validators", "storage", "numbering"},
+    {"extensions", "config", "clock", "security", "formatting", "validators", "storage", "numbering", "parsing",
+     "access_log"},
     {"journal"},
     {"messaging"},
     {"auth"},
