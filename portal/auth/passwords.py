@@ -23,7 +23,7 @@ def policy_errors(password: str) -> list[str]:
         errors.append("Le mot de passe doit contenir au moins une lettre majuscule.")
     if not any(c.islower() for c in password):
         errors.append("Le mot de passe doit contenir au moins une lettre minuscule.")
-    if not any(c.isdigit() for c in password):
+    if not any(c in "0123456789" for c in password):  # "²" or "٣" pass isdigit() but are no digit to type
         errors.append("Le mot de passe doit contenir au moins un chiffre.")
     if not any(not c.isalnum() and not c.isspace() for c in password):
         errors.append("Le mot de passe doit contenir au moins un caractère spécial (par exemple ! ? @ # + -).")

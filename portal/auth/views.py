@@ -13,6 +13,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import generate_csrf
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import limiter, login_manager
@@ -87,6 +88,9 @@ def login():
             session.clear()  # a session prepared by someone else never becomes a logged-in one
             login_user(user)
             session[SESSION_EPOCH] = user.session_epoch
+            # The CSRF secret of the new session, now: pages opened at once right after the login
+            # would otherwise each make their own, and all but the last one's forms be refused.
+            generate_csrf()
             return redirect(next_url or url_for("portfolio.index"))
     return render_template("auth/login.html", form=form, next_url=next_url)
 

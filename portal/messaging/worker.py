@@ -47,11 +47,14 @@ BATCH = 50                             # messages per round
 FAILED_RETENTION = timedelta(days=7)   # a failed message can be sent again that long
 LINK = re.compile(r"https?://\S+")
 REDACTED_LINK = "[lien retiré après l'envoi]"
+ONE_TIME_CODE = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])")  # the signature code of an SMS
+REDACTED_CODE = "[code retiré après l'envoi]"
 
 
 def redact_links(text: str) -> str:
-    """The text without its links: a single-use or customer link must not outlive the delivery."""
-    return LINK.sub(REDACTED_LINK, text)
+    """The text without its links nor one-time codes: a single-use or customer link, or a
+    signature code, must not outlive the delivery."""
+    return ONE_TIME_CODE.sub(REDACTED_CODE, LINK.sub(REDACTED_LINK, text))
 
 
 def _scrubbed(body_text: str) -> dict:

@@ -222,3 +222,17 @@ def test_the_viewer_says_when_a_delivered_message_has_no_local_copy(app, wizard,
     page = text(client.get(f"/dev/messages/{outbox()[0].id}"))
     assert "aucune copie locale de ce message" in page and "[lien retiré après l'envoi]" in page
     assert "/souscription/" not in page
+
+
+def test_a_delivered_sms_keeps_no_signature_code(app):
+    from portal.messaging.service import queue_sms
+
+    queue_sms(to="+33612345678", text="Mes Solutions Plus : votre code de signature est 483920. Il expire dans 10 minutes.")
+    db.session.commit()
+    assert deliver_due(app) == 1
+    db.session.expire_all()
+    with db.engine.connect() as connection:
+        assert "483920" not in every_stored_value(connection)
+    message = db.session.scalars(db.select(Message)).one()
+    assert message.body_text == ("Mes Solutions Plus : votre code de signature est [code retiré après l'envoi]. "
+                                 "Il expire dans 10 minutes.")
