@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..journal.service import record
 from ..extensions import db
+from .. import validators
 from .errors import AlreadyExists, AuthError, InvalidInput
 from .models import Firm, Role, User
 from .passwords import hash_password, policy_errors
-from .throttling import EMAIL_MAX_LENGTH, lift_locks, normalize_identifiant
+from .throttling import lift_locks, normalize_identifiant
 
 SYSTEM = "système"
 CANNOT_DEACTIVATE_ONESELF = "Vous ne pouvez pas désactiver votre propre compte."
@@ -46,33 +45,14 @@ def end_sessions(user: User) -> None:
 
 
 def _email_error(value: str | None) -> tuple[str | None, str | None]:
-    """(normalised lower-case address, None) or (None, French error)."""
+    """(normalised lower-case address, None) or (None, French error): the portal's one e-mail rule."""
     text = (value or "").strip()
     if not text:
         return None, "L'adresse e-mail est obligatoire."
-    if len(text) > EMAIL_MAX_LENGTH:
-        return None, "L'adresse e-mail est trop longue."
     try:
-        address = validate_email(text, check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        return None, f"Adresse e-mail invalide : « {text} »."
-    if len(address) > EMAIL_MAX_LENGTH:
-        return None, "L'adresse e-mail est trop longue."
-    return address, None
-
-
-def french_phone(value: str | None) -> str | None:
-    """A valid French phone number in national format (05 45 00 00 00), or None."""
-    text = (value or "").strip()
-    if len(text) > 40:
-        return None
-    try:
-        number = phonenumbers.parse(text, "FR")
-    except phonenumbers.NumberParseException:
-        return None
-    if number.country_code != 33 or not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return validators.email_address(text).lower(), None
+    except ValueError as error:
+        return None, str(error)
 
 
 def _text_error(value: str | None, label: str, max_length: int, required: bool = True) -> tuple[str, str | None]:
@@ -114,9 +94,10 @@ def create_firm(*, name: str, orias: str, phone: str, address: str, email: str, 
     orias_digits = re.sub(r"\s+", "", orias or "")
     if not re.fullmatch(r"[0-9]{8}", orias_digits, re.ASCII):
         errors["orias"] = ["Le numéro ORIAS doit compter 8 chiffres."]
-    phone_text = french_phone(phone)
-    if phone_text is None:
-        errors["phone"] = [f"Numéro de téléphone français invalide : « {(phone or '').strip()[:40]} »."]
+    try:
+        phone_text = validators.french_phone((phone or "").strip())
+    except ValueError as error:
+        errors["phone"] = [str(error)]
     address, error = _text_error(address, "Adresse", 300)
     if error:
         errors["address"] = [error]

@@ -109,9 +109,9 @@ def test_firm_errors_are_french_and_next_to_their_field(as_admin):
     assert response.status_code == 422
     assert field_errors(response, "raison_sociale") == ["Un cabinet porte déjà la raison sociale « Cabinet Démo Courtage »."]
     assert field_errors(response, "orias") == ["Le numéro ORIAS doit compter 8 chiffres."]
-    assert field_errors(response, "telephone") == ["Numéro de téléphone français invalide : « 12 »."]
+    assert field_errors(response, "telephone") == ["Numéro de téléphone français invalide (exemple : 05 45 00 00 00)."]
     assert field_errors(response, "adresse") == ["Adresse : champ obligatoire."]
-    assert field_errors(response, "email") == ["Adresse e-mail invalide : « pas-une-adresse »."]
+    assert field_errors(response, "email") == ["Adresse e-mail invalide (exemple : prenom.nom@exemple.fr)."]
     assert db.session.scalar(db.select(db.func.count()).select_from(Firm)) == 1
 
 

@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 import pytest
 
 from portal.auth.passwords import hash_password, needs_rehash, policy_errors, verify_password
-from portal.auth.accounts import french_phone
 from portal.auth.throttling import _clock_time, normalize_identifiant, throttle_key
 from portal.auth.views import safe_next
 
@@ -38,19 +37,6 @@ def test_throttle_key_hides_the_identifiant_and_ignores_case():
     assert len(key) == 64 and "courtier" not in key
     assert throttle_key("a\x00") != throttle_key("a")
 
-
-@pytest.mark.parametrize("value, expected", [
-    ("05 45 92 10 10", "05 45 92 10 10"),
-    ("0545921010", "05 45 92 10 10"),
-    ("+33 5 45 92 10 10", "05 45 92 10 10"),
-    ("06 12 34 56 78", "06 12 34 56 78"),
-    ("12345", None),
-    ("", None),
-    ("+44 20 7946 0958", None),
-    ("pas un numéro", None),
-])
-def test_french_phone(value, expected):
-    assert french_phone(value) == expected
 
 
 @pytest.mark.parametrize("password, broken", [
