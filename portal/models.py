@@ -7,3 +7,4 @@ from .quotes.links import CustomerLink  # noqa: F401
 from .quotes.models import Person, Quote  # noqa: F401
 from .signature.models import SignatureCode  # noqa: F401
 from .storage.models import StoredFile  # noqa: F401
+from .subscription.models import Subscription  # noqa: F401
