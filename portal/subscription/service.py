@@ -239,6 +239,8 @@ def _store(subscription: Subscription, step: int, values: dict) -> None:
 def _mark_quote_started(subscription: Subscription, actor) -> None:
     """Validé → "En attente de validation", once: the quote row is locked first, so two tabs
     saving at the same moment write one journal row."""
+    if subscription.quote.status is not QuoteStatus.VALIDE:
+        return  # already started (or beyond): no lock for every later save
     quote = db.session.scalars(select(Quote).where(Quote.id == subscription.quote_id).with_for_update()
                                .execution_options(populate_existing=True)).one()
     if quote.status is QuoteStatus.VALIDE:
