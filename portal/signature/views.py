@@ -1,8 +1,8 @@
-"""The signature pages, under the customer's link: /souscription/<token>/signature…
-
-Opened by the client whose browser confirmed the birth date of the link, or by a broker of
-the quote's firm at its side (never for a sale started by telephone). Every page sends a
-browser that is not where the signature stands (back button, second tab) to where it is.
+"""The signature pages, as the subscription steps are reached: from the customer's link
+(/souscription/<token>/signature…, the client whose browser confirmed the birth date) or by
+a broker of the quote's firm with its client at its side (/devis/<id>/souscription/signature…,
+never for a sale started by telephone). Every page sends a browser that is not where the
+signature stands (back button, second tab) to where it is.
 """
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 from flask_login import current_user
 
 from ..catalog.loader import get_catalog
-from ..extensions import db, limiter
+from ..auth.models import Role
+from ..auth.scoping import get_scoped_or_404
+from ..extensions import db, limiter, login_manager
+from ..quotes.models import Quote
 from ..subscription import service as subscriptions
 from ..subscription.models import SubscriptionStatus
 from ..subscription.views import VERIFIED
@@ -25,43 +28,68 @@ from .proof import PROOF_FILENAME
 
 bp = Blueprint("signature", __name__)
 PREFIX = "/souscription/<token>/signature"
+BROKER_PREFIX = "/devis/<int:quote_id>/souscription/signature"
+
+
+def route(path: str, **options):
+    """The same view under the customer's link and under the broker's quote."""
+    def register(view):
+        bp.route(BROKER_PREFIX + path, **options)(view)
+        return bp.route(PREFIX + path, **options)(view)
+    return register
 
 
 class Access:
-    def __init__(self, token, link, subscription, contract, by_broker):
-        self.token, self.link, self.subscription, self.contract, self.by_broker = (
-            token, link, subscription, contract, by_broker)
-        self.quote = link.quote
+    def __init__(self, quote, url_args: dict, subscription, contract, link=None):
+        self.quote, self.url_args, self.subscription, self.contract, self.link = (
+            quote, url_args, subscription, contract, link)
+
+    @property
+    def by_broker(self) -> bool:
+        return "quote_id" in self.url_args
 
     @property
     def actor(self):
         return current_user._get_current_object() if self.by_broker else "client"
+
+    def url(self, endpoint: str, **values) -> str:
+        return url_for(endpoint, **self.url_args, **values)
+
+    @property
+    def steps_url(self) -> str:
+        """The subscription's last step, where the signature is chosen."""
+        return url_for("subscription.step", step=4, **self.url_args)
 
 
 def _closed(title: str, text: str, status: int, firm=None):
     return make_response(render_template("subscription/closed.html", title=title, text=text, firm=firm), status)
 
 
-def _access(token: str) -> Access:
-    link = subscriptions.find_link(token)
-    if link is None:
-        abort(_closed("Lien invalide", "Ce lien n'est pas reconnu. Vérifiez qu'il est complet ou contactez votre "
-                      "conseiller.", 404))
-    quote = link.quote
-    by_broker = bool(current_user.is_authenticated and getattr(current_user, "is_staff", False)
-                     and current_user.firm_id == quote.firm_id)
-    if not by_broker and link.id not in session.get(VERIFIED, []):
-        abort(redirect(url_for("subscription.open_link", token=token)))
+def _access(token: str | None = None, quote_id: int | None = None) -> Access:
+    if token is not None:
+        link = subscriptions.find_link(token)
+        if link is None:
+            abort(_closed("Lien invalide", "Ce lien n'est pas reconnu. Vérifiez qu'il est complet ou contactez votre "
+                          "conseiller.", 404))
+        if link.id not in session.get(VERIFIED, []):
+            abort(redirect(url_for("subscription.open_link", token=token)))
+        quote, url_args = link.quote, {"token": token}
+    else:
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())
+        if not getattr(current_user, "is_staff", False) or current_user.role is not Role.BROKER:
+            abort(403)
+        link, quote, url_args = None, get_scoped_or_404(Quote, quote_id, current_user), {"quote_id": quote_id}
     subscription = subscriptions.subscription_of(quote)
     if subscription is None:
-        abort(redirect(url_for("subscription.open_link", token=token)))
+        abort(redirect(Access(quote, url_args, None, None).steps_url))
     contract = service.contract_of(subscription)
     signed = contract is not None and contract.signature_state in (SignatureState.SIGNE, SignatureState.MANUSCRITE)
-    if not signed:
+    if link is not None and not signed:
         reason = subscriptions.closed_reason(link)
         if reason is not None:
             abort(_closed(*reason, status=410, firm=quote.firm))
-    return Access(token, link, subscription, contract, by_broker)
+    return Access(quote, url_args, subscription, contract, link)
 
 
 def _requester() -> service.Requester:
@@ -73,15 +101,15 @@ def _where(access: Access):
     contract = access.contract
     if contract is None or contract.signature_state is not SignatureState.EN_COURS:
         if contract is not None and contract.signature_state is SignatureState.SIGNE:
-            return redirect(url_for("signature.signed", token=access.token))
-        return redirect(url_for("signature.start", token=access.token))
+            return redirect(access.url("signature.signed"))
+        return redirect(access.url("signature.start"))
     if contract.accepted < len(service.DOCUMENT_TITLES):
-        return redirect(url_for("signature.document", token=access.token, index=contract.accepted + 1))
-    return redirect(url_for("signature.sign", token=access.token))
+        return redirect(access.url("signature.document", index=contract.accepted + 1))
+    return redirect(access.url("signature.sign"))
 
 
-def _running(token: str) -> Access:
-    access = _access(token)
+def _running(**where) -> Access:
+    access = _access(**where)
     if access.contract is not None:
         service.expire_if_idle(access.contract)
     if access.contract is None or access.contract.signature_state is not SignatureState.EN_COURS:
@@ -91,34 +119,34 @@ def _running(token: str) -> Access:
 
 def _page(template: str, access: Access, status: int = 200, **context):
     product = get_catalog().product(access.quote.product_code)
-    return render_template(template, access=access, token=access.token, quote=access.quote, firm=access.quote.firm,
+    return render_template(template, access=access, args=access.url_args, quote=access.quote, firm=access.quote.firm,
                            contract=access.contract, product=product, titles=service.DOCUMENT_TITLES,
                            **context), status
 
 
-@bp.get(PREFIX)
-def start(token: str):
-    access = _access(token)
+@route("", methods=["GET"])
+def start(**where):
+    access = _access(**where)
     contract = access.contract
     if contract is not None:
         service.expire_if_idle(contract)
         if contract.signature_state is SignatureState.SIGNE:
-            return redirect(url_for("signature.signed", token=token))
+            return redirect(access.url("signature.signed"))
         if contract.signature_state is SignatureState.EN_COURS and contract.documents:
             return _where(access)
     if access.subscription.status is SubscriptionStatus.MANUSCRITE or (
             contract is not None and contract.signature_state is SignatureState.MANUSCRITE):
         return _page("signature/manual.html", access)
     if access.subscription.status not in (SubscriptionStatus.A_SIGNER, SubscriptionStatus.ECHEC):
-        return redirect(url_for("subscription.open_link", token=token))
+        return redirect(access.steps_url)
     return _page("signature/start.html", access, waiting=service.refusal_to_sign(access.subscription, access.by_broker),
                  attempt=contract.attempt if contract else 0, mobile=service.mask_phone(access.subscription.mobile))
 
 
-@bp.post(PREFIX)
+@route("", methods=["POST"])
 @limiter.limit("10 per minute")
-def begin(token: str):
-    access = _access(token)
+def begin(**where):
+    access = _access(**where)
     try:
         attempt = int(request.form.get("tentative", "0")[:6])
     except ValueError:
@@ -133,21 +161,21 @@ def begin(token: str):
     return _where(access)
 
 
-@bp.post(PREFIX + "/manuscrite")
+@route("/manuscrite", methods=["POST"])
 @limiter.limit("10 per minute")
-def by_hand(token: str):
-    access = _access(token)
+def by_hand(**where):
+    access = _access(**where)
     try:
         access.contract = service.sign_by_hand(access.subscription, access.actor)
     except service.SignatureError as refused:
         db.session.rollback()
         return _page("signature/manual.html", access, 409, error=refused.message)
-    return redirect(url_for("signature.start", token=token))
+    return redirect(access.url("signature.start"))
 
 
-@bp.get(PREFIX + "/document/<int:index>")
-def document(token: str, index: int):
-    access = _running(token)
+@route("/document/<int:index>", methods=["GET"])
+def document(index: int, **where):
+    access = _running(**where)
     contract = access.contract
     if not 1 <= index <= len(service.DOCUMENT_TITLES) or index > contract.accepted + 1:
         return _where(access)
@@ -156,9 +184,9 @@ def document(token: str, index: int):
                  accepted=index <= contract.accepted, consents=service.CONSENTS, errors={})
 
 
-@bp.get(PREFIX + "/document/<int:index>/page/<int:number>.png")
-def page_image(token: str, index: int, number: int):
-    access = _access(token)
+@route("/document/<int:index>/page/<int:number>.png", methods=["GET"])
+def page_image(index: int, number: int, **where):
+    access = _access(**where)
     contract = access.contract
     if contract is None or not contract.documents or not 1 <= index <= len(contract.documents):
         abort(404)
@@ -172,10 +200,10 @@ def page_image(token: str, index: int, number: int):
     return response
 
 
-@bp.post(PREFIX + "/document/<int:index>")
+@route("/document/<int:index>", methods=["POST"])
 @limiter.limit("30 per minute")
-def accept(token: str, index: int):
-    access = _running(token)
+def accept(index: int, **where):
+    access = _running(**where)
     contract = access.contract
     if not 1 <= index <= len(service.DOCUMENT_TITLES):
         return _where(access)
@@ -196,9 +224,9 @@ def accept(token: str, index: int):
     return _where(access)
 
 
-@bp.get(PREFIX + "/signer")
-def sign(token: str):
-    access = _running(token)
+@route("/signer", methods=["GET"])
+def sign(**where):
+    access = _running(**where)
     if access.contract.accepted < len(service.DOCUMENT_TITLES):
         return _where(access)
     return _sign_page(access)
@@ -209,10 +237,10 @@ def _sign_page(access: Access, status: int = 200, **context):
                  conditions=service.CONDITIONS, errors=context.pop("errors", {}), **context)
 
 
-@bp.post(PREFIX + "/signer")
+@route("/signer", methods=["POST"])
 @limiter.limit("20 per minute")
-def sign_post(token: str):
-    access = _running(token)
+def sign_post(**where):
+    access = _running(**where)
     contract = access.contract
     if contract.accepted < len(service.DOCUMENT_TITLES):
         return _where(access)
@@ -225,18 +253,18 @@ def sign_post(token: str):
         if contract.signature_state is SignatureState.EN_COURS:
             return _sign_page(access, 422, error=refused.message, errors=refused.errors)
         if contract.signature_state is SignatureState.SIGNE:
-            return redirect(url_for("signature.signed", token=token))
-        return redirect(url_for("signature.start", token=token))
+            return redirect(access.url("signature.signed"))
+        return redirect(access.url("signature.start"))
     db.session.refresh(contract)
     if contract.signature_state is SignatureState.EN_COURS:
         return _page("signature/wait.html", access, 202)  # the other click is sealing right now
     return _where(access)
 
 
-@bp.post(PREFIX + "/renvoyer")
+@route("/renvoyer", methods=["POST"])
 @limiter.limit("10 per minute")
-def resend(token: str):
-    access = _running(token)
+def resend(**where):
+    access = _running(**where)
     try:
         sent = service.resend(access.contract, _requester())
     except (service.SignatureError, CodeError) as refused:
@@ -245,30 +273,30 @@ def resend(token: str):
     return _sign_page(access, notice=f"Un nouveau code vous a été envoyé au {sent.masked_phone}.")
 
 
-@bp.post(PREFIX + "/refuser")
+@route("/refuser", methods=["POST"])
 @limiter.limit("10 per minute")
-def refuse(token: str):
-    access = _running(token)
+def refuse(**where):
+    access = _running(**where)
     try:
         service.refuse(access.contract, request.form.get("motif", ""), _requester())
     except service.SignatureError:
         db.session.rollback()
-    return redirect(url_for("signature.start", token=token))
+    return redirect(access.url("signature.start"))
 
 
-@bp.get(PREFIX + "/signee")
-def signed(token: str):
-    access = _access(token)
+@route("/signee", methods=["GET"])
+def signed(**where):
+    access = _access(**where)
     if access.contract is None or access.contract.signature_state is not SignatureState.SIGNE:
         return _where(access)
     files = [document["filename"] for document in access.contract.signed_documents] + [PROOF_FILENAME]
     return _page("signature/signed.html", access, files=files)
 
 
-@bp.get(PREFIX + "/fichiers/<int:number>")
-def signed_file(token: str, number: int):
+@route("/fichiers/<int:number>", methods=["GET"])
+def signed_file(number: int, **where):
     """The signed documents (1 to 3) and the proof file (4), from the same link afterwards."""
-    access = _access(token)
+    access = _access(**where)
     contract = access.contract
     if contract is None or contract.signature_state is not SignatureState.SIGNE:
         abort(404)

@@ -379,7 +379,7 @@ def test_a_telephone_sale_is_signed_by_the_client_24_hours_after_the_documents(a
     forced = prospect.client.post(prospect.base, data={"csrf_token": token, "tentative": "0"})
     assert forced.status_code == 409 and contract_row() is None
     # The broker's session, even at the client's side, cannot sign for it.
-    by_broker = client.get(prospect.base)
+    by_broker = client.get(f"/devis/{quote_id}/souscription/signature")
     assert "le client signe lui-même" in page_text(by_broker)
     quote_day.tick(timedelta(hours=24, minutes=1))
     prospect.confirm_birth_date()  # a day later, the browser's session has ended
@@ -398,3 +398,35 @@ def test_no_code_in_the_database_rows_or_messages_but_the_sms(app, dossier, outb
         for row in db.session.execute(text(f"SELECT * FROM {table}")).all():
             assert code not in " ".join(str(value) for value in row), table
     assert all(code not in (m.body_text or "") for m in outbox() if m.channel == Channel.EMAIL)
+
+
+def test_the_broker_at_the_clients_side_and_another_firms_broker(app, client, dossier, outbox, quote_day,
+                                                                  make_firm, make_user, login):
+    quote_id, _ = dossier
+    fill_subscription(quote_id)
+    base = f"/devis/{quote_id}/souscription/signature"
+    page = client.get(base)
+    assert page.status_code == 200 and "Commencer la signature" in page_text(page)
+    token = csrf_token(page.get_data(as_text=True))
+    assert client.post(base, data={"csrf_token": token, "tentative": "0"}).headers["Location"].endswith(
+        base + "/document/1")
+    started = db.session.scalar(select(JournalEntry).where(JournalEntry.object_type == "contrat"))
+    assert started.action == "Demande d'adhésion créée"
+    for index in (1, 2, 3):
+        html = client.get(f"{base}/document/{index}").get_data(as_text=True)
+        key = re.search(r'name="document" value="([0-9a-f]{64})"', html).group(1)
+        form = {"csrf_token": token, "document": key, "consentement_1": "oui", "consentement_2": "oui",
+                "consentement_3": "oui"}
+        assert client.post(f"{base}/document/{index}", data=form).status_code == 302
+    signed = client.post(base + "/signer", data={"csrf_token": token, "code": last_code(outbox),
+                                                 "condition_1": "oui", "condition_2": "oui"})
+    assert signed.headers["Location"].endswith(base + "/signee")
+    assert contract_row().signature_state is SignatureState.SIGNE
+
+    other = app.test_client()
+    make_user(email="autre@cabinet-voisin.fr", firm=make_firm(name="Cabinet Voisin", email="contact@cabinet-voisin.fr"))
+    page = other.get("/connexion")
+    other.post("/connexion", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                   "identifiant": "autre@cabinet-voisin.fr", "mot_de_passe": "MesSolutions+2026"})
+    for path in ("", "/document/1", "/signer", "/signee", "/fichiers/1", "/document/1/page/1.png"):
+        assert other.get(base + path).status_code == 404, path
