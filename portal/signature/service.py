@@ -32,6 +32,7 @@ from ..quotes.devis import supporting_pieces
 from ..quotes.models import Quote, QuoteStatus
 from ..quotes.service import agenda_note, status_on
 from ..subscription import service as subscriptions
+from ..validators import without_control
 from ..subscription.models import Subscription, SubscriptionStatus
 from .. import storage
 from . import codes, proof
@@ -77,8 +78,8 @@ class Requester:
     user_agent: str
 
     def __post_init__(self):
-        object.__setattr__(self, "ip", (self.ip or "")[:45])
-        object.__setattr__(self, "user_agent", (self.user_agent or "")[:300])
+        object.__setattr__(self, "ip", without_control(self.ip or "")[:45])
+        object.__setattr__(self, "user_agent", without_control(self.user_agent or "")[:300])
 
 
 def subject_of(subscription_id: int) -> str:
@@ -404,7 +405,7 @@ def _subscribe_quote(quote: Quote, actor) -> None:
 def refuse(contract: Contract, reason: str, requester: Requester) -> None:
     """"Refuser de signer", with an optional reason."""
     _check_running(contract)
-    reason = " ".join((reason or "").split())[:REASON_MAX_LENGTH]
+    reason = " ".join(without_control(reason or "").split())[:REASON_MAX_LENGTH]
     _step(contract, requester, "Signature refusée", reason)
     fail(contract, "Vous avez refusé de signer." + (f" Motif : {reason}" if reason else ""), requester, refused=True)
 
