@@ -11,10 +11,7 @@ from portal.messaging.models import Message
 from portal.quotes.service import issue_quote
 from portal.subscription.models import Subscription
 from tests.browser.conftest import PHONE
-
-NIR = "278051601512303"
-SPOUSE_NIR = "180022A00401273"
-IBAN = "FR76 3000 6000 0112 3456 7890 189"
+from tests.browser.subscription_steps import NIR, SPOUSE_NIR, choose, fill_payment, fill_personal, open_link, saved
 
 
 @pytest.fixture
@@ -23,20 +20,6 @@ def link(app, broker):
     issue_quote(ready_draft(broker), broker)
     body = db.session.scalar(db.select(Message.body_text))
     return re.search(r"(/souscription/\S+)", body).group(1)
-
-
-def open_link(page, url):
-    page.goto(url)
-    page.get_by_label("Date de naissance (*)").fill("1978-05-04")
-    page.get_by_role("button", name="Accéder à mon devis").click()
-
-
-def choose(page, name, value):
-    page.locator(f'label.choice:has(input[name="{name}"][value="{value}"])').click()
-
-
-def saved(page):
-    page.get_by_text("Vos réponses sont enregistrées.").wait_for()
 
 
 def test_from_the_link_to_step_4_then_back_on_another_device(live_server, browser, link):
@@ -48,17 +31,7 @@ def test_from_the_link_to_step_4_then_back_on_another_device(live_server, browse
 
     # 1. Données personnelles: the quote's details are there; NIR, family.
     assert page.locator("#nom").input_value() == "Lefèvre"
-    page.locator("#nir").fill(NIR)
-    page.get_by_label("Je déclare que j'ai le statut TNS.").check()
-    page.get_by_label("Je souhaite que mes dépenses de santé").check()
-    spouse = page.get_by_role("group", name="Votre conjoint")
-    spouse.get_by_label("Prénom (*)").fill("Marc")
-    spouse.get_by_label("Nom (*)", exact=True).fill("Lefèvre")
-    spouse.get_by_label("Numéro de sécurité sociale (*)").fill(SPOUSE_NIR)
-    for index, (first, born) in enumerate((("Zoé", "01/07/2012"), ("Hugo", "03/09/2015")), start=1):
-        page.locator(f"#enfant{index}_prenom").fill(first)
-        page.locator(f"#enfant{index}_nom").fill("Lefèvre")
-        page.locator(f"#enfant{index}_date_naissance").fill(born)
+    fill_personal(page)
     saved(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("button", name="Suivant").click()
@@ -72,10 +45,7 @@ def test_from_the_link_to_step_4_then_back_on_another_device(live_server, browse
     page.get_by_role("button", name="Suivant").click()
 
     # 3. Informations de paiement: BIC found from the IBAN.
-    page.get_by_label("Titulaire du compte (*)").fill("Élodie Lefèvre")
-    page.get_by_label("IBAN (*)").fill(IBAN)
-    choose(page, "periodicite", "trimestriel")
-    choose(page, "jour_prelevement", "10")
+    fill_payment(page)
     # The family's 314,16 € a month, taken every three months.
     assert "Trimestriel : 942,48 €" in page.locator("#periodicite").inner_text()
     page.get_by_role("button", name="Signer le contrat").click()
