@@ -14,6 +14,7 @@ from portal.quotes.models import Quote, QuoteStatus
 from portal.subscription.models import Subscription, SubscriptionStatus
 from tests.conftest import IsolatedClient
 from tests.integration.subscription import IBAN, NIR, STEP1, STEP3, Steps, confirm, link_of
+from tests.integration.test_reliability import parallel_posts, postgresql_only
 from tests.integration.wizard import Wizard, text
 
 pytestmark = pytest.mark.usefixtures("quote_day")
@@ -249,3 +250,22 @@ def test_the_broker_subscribes_with_its_client_marked_in_the_journal(client, bro
     assert rows[0].actor == broker.email and rows[0].actor_user_id == broker.id
     opened = db.session.scalars(select(JournalEntry).where(JournalEntry.object_type == "souscription")).all()
     assert opened[0].detail == "Souscription avec le client (vente à distance par téléphone)"
+
+
+def test_simultaneous_first_saves_from_two_tabs_make_one_subscription_and_one_status_change(app, prospect, link):
+    postgresql_only()
+    page = prospect.get(link).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    prospect.post(link, data={"csrf_token": token, "date_naissance": "04/05/1978"})
+    results = parallel_posts(app, prospect, f"{link}/etape/1/enregistrer", {"csrf_token": token, **STEP1}, 6)
+    assert [status for status, _ in results] == [200] * 6
+    db.session.expire_all()
+    assert db.session.scalar(sql("SELECT count(*) FROM subscription")) == 1
+    assert db.session.scalar(sql("SELECT count(*) FROM journal WHERE object_type = 'devis' "
+                                 "AND to_status = 'en_attente'")) == 1
+    assert db.session.scalar(sql("SELECT count(*) FROM journal WHERE object_type = 'souscription'")) == 1
+
+
+def test_the_step_form_saves_itself_to_its_own_address(steps):
+    html = steps.client.get(steps.url(1)).get_data(as_text=True)
+    assert f'data-autosave="{steps.url(1)}/enregistrer"' in html
