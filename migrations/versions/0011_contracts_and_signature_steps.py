@@ -40,6 +40,7 @@ def upgrade():
         sa.Column('signed_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('attempt', sa.Integer(), nullable=False),
         sa.Column('documents', sa.JSON(), nullable=True),
+        sa.Column('data_fingerprint', sa.String(length=64), nullable=True),
         sa.Column('accepted', sa.Integer(), nullable=False),
         sa.Column('last_step_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('failure', sa.Text(), nullable=True),

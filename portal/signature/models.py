@@ -118,6 +118,7 @@ class Contract(db.Model):
     # accepted so far, when its last step happened (30 minutes without one and it fails).
     attempt: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     documents: Mapped[list | None] = mapped_column(JSON)  # [{"title", "filename", "key", "pages"}], as shown
+    data_fingerprint: Mapped[str | None] = mapped_column(String(64))  # of the data they print (service.is_stale)
     accepted: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     last_step_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     failure: Mapped[str | None] = mapped_column(Text)  # why the last attempt failed, as the pages say it

@@ -161,6 +161,7 @@ def begin(subscription: Subscription, attempt_seen: int, requester: Requester, a
         transition(subscription, SubscriptionStatus.A_SIGNER, actor=actor, action="Signature recommencée")
     if subscription.status is not SubscriptionStatus.A_SIGNER:
         raise SignatureError("Choisissez d'abord « Signature électronique » à l'étape Confirmation.")
+    fingerprint = data_fingerprint(subscription)
     rendered = subscriptions.documents(subscription)  # before any lock: the slow part
     if contract is None:
         contract, made = _new_contract(subscription, SignatureState.EN_COURS)
@@ -185,6 +186,7 @@ def begin(subscription: Subscription, attempt_seen: int, requester: Requester, a
          "key": storage.put(pdf, owner=("contract", contract.id), kind="a_signer", name=filename, created_by="client")}
         for title, (filename, pdf) in zip(DOCUMENT_TITLES, rendered)]
     contract.accepted, contract.failure, contract.last_step_at = 0, None, now()
+    contract.data_fingerprint = fingerprint
     codes.cancel_code(subject_of(subscription.id))
     _step(contract, requester, "Signature commencée", f"tentative n° {contract.attempt}")
     db.session.commit()
@@ -271,6 +273,33 @@ def _check_running(contract: Contract) -> None:
         raise SignatureError(contract.failure)
     if contract.signature_state is not SignatureState.EN_COURS:
         raise SignatureError("Cette signature n'est plus en cours.")
+    if is_stale(contract):
+        raise SignatureError(STALE)
+
+
+STALE = ("Vos informations ont changé depuis le début de la signature : recommencez-la pour signer les documents "
+         "à jour.")
+
+
+def data_fingerprint(subscription: Subscription) -> str:
+    """What the documents print, hashed: the documents shown must still say what the
+    subscription says when they are signed."""
+    try:
+        data = subscriptions.document_data(subscription)
+    except subscriptions.SubscriptionError as incomplete:
+        raise SignatureError(incomplete.message) from None
+    return proof.sha256(repr(data).encode())
+
+
+def is_stale(contract: Contract) -> bool:
+    """The subscription was changed (a step saved again) after the documents were made."""
+    subscription = db.session.get(Subscription, contract.subscription_id)
+    if subscription.status is not SubscriptionStatus.A_SIGNER:
+        return True
+    try:
+        return data_fingerprint(subscription) != contract.data_fingerprint
+    except SignatureError:
+        return True
 
 
 def sign(contract: Contract, code: str, conditions: list[bool], requester: Requester) -> None:

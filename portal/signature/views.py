@@ -114,6 +114,8 @@ def _running(**where) -> Access:
         service.expire_if_idle(access.contract)
     if access.contract is None or access.contract.signature_state is not SignatureState.EN_COURS:
         abort(_where(access))
+    if service.is_stale(access.contract):
+        abort(redirect(access.url("signature.start")))
     return access
 
 
@@ -132,15 +134,18 @@ def start(**where):
         service.expire_if_idle(contract)
         if contract.signature_state is SignatureState.SIGNE:
             return redirect(access.url("signature.signed"))
-        if contract.signature_state is SignatureState.EN_COURS and contract.documents:
+        if (contract.signature_state is SignatureState.EN_COURS and contract.documents
+                and not service.is_stale(contract)):
             return _where(access)
     if access.subscription.status is SubscriptionStatus.MANUSCRITE or (
             contract is not None and contract.signature_state is SignatureState.MANUSCRITE):
         return _page("signature/manual.html", access)
     if access.subscription.status not in (SubscriptionStatus.A_SIGNER, SubscriptionStatus.ECHEC):
         return redirect(access.steps_url)
+    stale = contract is not None and contract.signature_state is SignatureState.EN_COURS and bool(contract.documents)
     return _page("signature/start.html", access, waiting=service.refusal_to_sign(access.subscription, access.by_broker),
-                 attempt=contract.attempt if contract else 0, mobile=service.mask_phone(access.subscription.mobile))
+                 attempt=contract.attempt if contract else 0, mobile=service.mask_phone(access.subscription.mobile),
+                 notice=service.STALE if stale else None)
 
 
 @route("", methods=["POST"])

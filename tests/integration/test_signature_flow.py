@@ -26,6 +26,7 @@ from portal.signature.certificate import local_identity
 from portal.signature.models import Contract, Progress, SignatureState, SignatureStep
 from portal.signature.seal import asn1_certificate
 from portal.storage import files_of, get
+from portal.subscription import service as subscriptions
 from portal.subscription.models import Subscription, SubscriptionStatus
 from tests.conftest import csrf_token
 
@@ -430,3 +431,32 @@ def test_the_broker_at_the_clients_side_and_another_firms_broker(app, client, do
                                    "identifiant": "autre@cabinet-voisin.fr", "mot_de_passe": "MesSolutions+2026"})
     for path in ("", "/document/1", "/signer", "/signee", "/fichiers/1", "/document/1/page/1.png"):
         assert other.get(base + path).status_code == 404, path
+
+
+def test_answers_changed_during_the_signature_send_it_back_to_the_start(app, dossier, outbox, quote_day):
+    quote_id, prospect = dossier
+    subscription = fill_subscription(quote_id)
+    prospect.begin()
+    prospect.accept_all()
+    first_documents = contract_row().documents
+    # The client goes back to step 3 in another tab and changes the periodicity, then chooses again.
+    subscription = db.session.get(Subscription, subscription.id)
+    subscriptions.save_step(subscription, 3, {**{"titulaire": "Jean Dupont", "iban": ""}, "periodicite": "annuel",
+                                              "jour_prelevement": "5"}, "client", final=True)
+    subscriptions.choose_signature(subscription, "electronique", "client")
+    db.session.commit()
+    # The old documents can no longer be signed, even with the code already sent.
+    assert prospect.get("/signer").headers["Location"].endswith("/signature")
+    page = prospect.get()
+    assert "Vos informations ont changé depuis le début de la signature" in page_text(page)
+    token = csrf_token(page.get_data(as_text=True))
+    refused = prospect.client.post(prospect.base + "/signer", data={
+        "csrf_token": token, "code": last_code(outbox), "condition_1": "oui", "condition_2": "oui"})
+    assert refused.headers["Location"].endswith("/signature")
+    assert contract_row().signature_state is SignatureState.EN_COURS
+    assert prospect.begin().headers["Location"].endswith("/signature/document/1")
+    assert contract_row().attempt == 2 and contract_row().documents != first_documents
+    prospect.accept_all()
+    assert prospect.sign(last_code(outbox)).headers["Location"].endswith("/signature/signee")
+    bulletin = PdfReader(BytesIO(get(contract_row().signed_documents[1]["key"])))
+    assert "Annuel" in " ".join(page.extract_text() for page in bulletin.pages)
