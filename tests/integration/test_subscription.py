@@ -5,6 +5,8 @@ import io
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 from sqlalchemy import select, text as sql
 
@@ -269,3 +271,26 @@ def test_simultaneous_first_saves_from_two_tabs_make_one_subscription_and_one_st
 def test_the_step_form_saves_itself_to_its_own_address(steps):
     html = steps.client.get(steps.url(1)).get_data(as_text=True)
     assert f'data-autosave="{steps.url(1)}/enregistrer"' in html
+
+
+ODD = ["", "²", "١٢", "\U0010ffff", "\x00", "<script>", str(2 ** 64 + 1), "99999999999999999999/01/2000", "on", "é" * 300]
+anything = st.one_of(st.text(alphabet=st.characters(), max_size=80), st.sampled_from(ODD),
+                     st.integers(min_value=-2 ** 100, max_value=2 ** 100).map(str))
+STEP_FIELDS = {1: list(STEP1) + ["opposition_prospection", "conjoint_nir"], 2: ["connaissance"], 3: list(STEP3)}
+FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FUZZ
+@given(step=st.sampled_from([1, 2, 3]), action=st.sampled_from(["suivant", "precedent", "", "x" * 50]), data=st.data())
+def test_no_step_answers_500_whatever_is_typed(steps, step, action, data):
+    values = data.draw(st.fixed_dictionaries({}, optional={name: anything for name in STEP_FIELDS[step]}))
+    token = steps.token(1)
+    reached = subscription().step
+    url = steps.url(min(step, reached))
+    response = steps.client.post(url, data={"csrf_token": token, "action": action, **values})
+    assert response.status_code in (302, 422), response.status_code
+    saved = steps.client.post(url + "/enregistrer", data={"csrf_token": token, **values})
+    assert saved.status_code == 200 and isinstance(saved.json["erreurs"], dict)
+    choice = steps.client.post(f"{steps.base}/signature-choisie", data={"csrf_token": token, "signature": values.get("nom", "")})
+    assert choice.status_code in (302, 422)
+    assert steps.client.get(f"{steps.base}/a-signer/{values.get('nom', 'fiche')[:20]}").status_code in (200, 302, 404)
