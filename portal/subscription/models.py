@@ -20,7 +20,6 @@ from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 
 from ..auth.models import User
 from ..clock import now
@@ -73,16 +72,17 @@ PERIODICITIES = ("mensuel", "trimestriel", "semestriel", "annuel")
 STEPS = ("Données personnelles", "Informations contractuelles", "Informations de paiement", "Confirmation")
 
 
-class EncryptedJSON(TypeDecorator):
-    """JSON (a dict or a list) stored encrypted: answers and the family hold personal data."""
-    impl = EncryptedText
+class EncryptedJSON(EncryptedText):
+    """JSON (a dict or a list) stored encrypted: answers and the family hold personal data. An
+    EncryptedText, so that a key rotation (security.reencrypt_all) rewrites it too."""
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return None if value is None else super().process_bind_param(
+            json.dumps(value, ensure_ascii=False, separators=(",", ":")), dialect)
 
     def process_result_value(self, value, dialect):
-        return None if value is None else json.loads(value)
+        return None if value is None else json.loads(super().process_result_value(value, dialect))
 
 
 @tracked("souscription", TRANSITIONS)

@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from cryptography.fernet import Fernet
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -13,6 +14,7 @@ from sqlalchemy import select, text as sql
 from portal.extensions import db
 from portal.journal.models import JournalEntry
 from portal.quotes.models import Quote, QuoteStatus
+from portal.security import reencrypt_all
 from portal.subscription.models import Subscription, SubscriptionStatus
 from tests.conftest import IsolatedClient
 from tests.integration.subscription import IBAN, NIR, STEP1, STEP3, Steps, confirm, link_of
@@ -294,3 +296,18 @@ def test_no_step_answers_500_whatever_is_typed(steps, step, action, data):
     choice = steps.client.post(f"{steps.base}/signature-choisie", data={"csrf_token": token, "signature": values.get("nom", "")})
     assert choice.status_code in (302, 422)
     assert steps.client.get(f"{steps.base}/a-signer/{values.get('nom', 'fiche')[:20]}").status_code in (200, 302, 404)
+
+
+def test_a_key_rotation_rewrites_the_subscription_s_encrypted_answers_and_family(app, steps):
+    steps.fill(until=3)
+    new_key = Fernet.generate_key().decode()
+    old_key = app.config["FIELD_ENCRYPTION_KEY"]
+    app.config["FIELD_ENCRYPTION_KEY"] = f"{new_key},{old_key}"
+    try:
+        reencrypt_all(db.session, db.metadata)
+        app.config["FIELD_ENCRYPTION_KEY"] = new_key  # the old key gone, every column still reads
+        stored = subscription()
+        assert stored.nir == NIR and stored.iban == IBAN and stored.answers["3"]["titulaire"] == "Jean Dupont"
+        assert stored.children is None and stored.spouse is None  # the reference quote covers the client alone
+    finally:
+        app.config["FIELD_ENCRYPTION_KEY"] = old_key
