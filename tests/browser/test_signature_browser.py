@@ -17,6 +17,7 @@ from portal.signature.certificate import local_identity
 from portal.signature.models import Contract, Progress, SignatureState
 from portal.subscription.models import Subscription, SubscriptionStatus
 from tests.browser.conftest import PHONE
+from tests.browser.test_accessibility import violations
 
 NIR = "278051601512303"
 SPOUSE_NIR = "180022A00401273"
@@ -81,6 +82,7 @@ def test_the_prospect_subscribes_and_signs_on_its_phone(live_server, browser, li
     page.get_by_role("button", name="Valider mon choix").click()
 
     expect(page.get_by_role("heading", name="Signature électronique")).to_be_visible()
+    problems = {"start": violations(page)}
     page.get_by_role("button", name="Commencer la signature").click()
     titles = ("Fiche d'information précontractuelle", "Bulletin individuel d'adhésion", "Mandat SEPA")
     for index, title in enumerate(titles, start=1):
@@ -91,8 +93,10 @@ def test_the_prospect_subscribes_and_signs_on_its_phone(live_server, browser, li
         page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=first_page.element_handle())
         assert page.evaluate("(img) => img.naturalWidth", first_page.element_handle()) == 1000
         assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+        problems[f"document {index}"] = violations(page)
         page.get_by_role("button", name="ACCEPTER LE DOCUMENT").click()
         expect(page.get_by_text("Cochez cette case pour accepter le document.").first).to_be_visible()
+        problems[f"document {index}: consents missing"] = violations(page)
         page.get_by_label("Je déclare avoir lu toutes les pages du document ci-dessus.").check()
         page.get_by_label("Je déclare accepter les conditions de ce document.").check()
         page.get_by_label("Je confirme mon choix de signer électroniquement ce document").check()
@@ -101,13 +105,27 @@ def test_the_prospect_subscribes_and_signs_on_its_phone(live_server, browser, li
     expect(page.get_by_role("heading", name="SIGNER")).to_be_visible()
     expect(page.get_by_text("Saisissez le code que vous venez de recevoir au 06 •• •• •• 78")).to_be_visible()
     expect(page.get_by_text("Vous n'avez pas reçu le SMS ?")).to_be_visible()
+    problems["signer"] = violations(page)
+    wrong = "000000" if sms_code() != "000000" else "111111"
+    page.get_by_label("Code SMS").fill(wrong)
+    page.get_by_role("button", name="Signer", exact=True).click()
+    expect(page.get_by_text("Cochez cette case pour signer.").first).to_be_visible()  # no try taken
+    problems["signer: conditions missing"] = violations(page)
+    page.get_by_label("J'accepte les conditions d'utilisation du service de signature électronique.").check()
+    page.get_by_label("J'ai pris connaissance de la politique de protection des données personnelles").check()
+    page.get_by_label("Code SMS").fill(wrong)
+    page.get_by_role("button", name="Signer", exact=True).click()
+    expect(page.get_by_text("Code incorrect. Il vous reste 4 essais.").first).to_be_visible()
+    problems["signer: wrong code"] = violations(page)
     page.get_by_label("Code SMS").fill(sms_code())
     page.get_by_label("J'accepte les conditions d'utilisation du service de signature électronique.").check()
     page.get_by_label("J'ai pris connaissance de la politique de protection des données personnelles").check()
     page.get_by_role("button", name="Signer", exact=True).click()
     expect(page.get_by_role("heading", name="Vos documents sont signés")).to_be_visible()
     expect(page.get_by_role("link", name="Fichier de preuve.pdf")).to_be_visible()
+    problems["signed"] = violations(page)
     context.close()
+    assert {name: found for name, found in problems.items() if found} == {}
 
     db.session.expire_all()
     contract = db.session.scalars(db.select(Contract)).one()
