@@ -164,7 +164,7 @@ def begin(subscription: Subscription, attempt_seen: int, requester: Requester, a
     fingerprint = data_fingerprint(subscription)
     rendered = subscriptions.documents(subscription)  # before any lock: the slow part
     if contract is None:
-        contract, made = _new_contract(subscription, SignatureState.EN_COURS)
+        contract, made = _new_contract(subscription, SignatureState.EN_COURS, actor)
         if not made:  # another click made it first
             db.session.rollback()
             return contract_of(subscription)
@@ -193,7 +193,7 @@ def begin(subscription: Subscription, attempt_seen: int, requester: Requester, a
     return contract
 
 
-def _new_contract(subscription: Subscription, state: SignatureState) -> tuple[Contract, bool]:
+def _new_contract(subscription: Subscription, state: SignatureState, actor) -> tuple[Contract, bool]:
     """(the contract, whether this call made it), numbered from its own sequence; of two
     simultaneous first clicks, the loser's insert fails on the unique subscription."""
     quote = subscription.quote
@@ -207,7 +207,7 @@ def _new_contract(subscription: Subscription, state: SignatureState) -> tuple[Co
             db.session.add(contract)
     except IntegrityError:
         return contract_of(subscription), False
-    record(actor="client", object_type="contrat", object_id=contract.id, action="Demande d'adhésion créée",
+    record(actor=actor, object_type="contrat", object_id=contract.id, action="Demande d'adhésion créée",
            to_status=state, firm_id=contract.firm_id, detail=f"devis n° {quote.reference}")
     return contract, True
 
@@ -505,7 +505,7 @@ def sign_by_hand(subscription: Subscription, actor) -> Contract:
     _check_quote_open(quote)
     rendered = subscriptions.documents(subscription)
     if contract is None:
-        contract, made = _new_contract(subscription, SignatureState.MANUSCRITE)
+        contract, made = _new_contract(subscription, SignatureState.MANUSCRITE, actor)
         if not made:
             db.session.rollback()
             return contract_of(subscription)

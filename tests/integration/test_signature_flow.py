@@ -15,12 +15,13 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import func, select, text
 
-from portal.auth.models import ClientAccount
+from portal.auth.models import ClientAccount, User
 from portal.clock import now
 from portal.extensions import db
 from portal.journal.models import JournalEntry
 from portal.messaging.models import Channel, Message
 from portal.quotes.models import Quote, QuoteStatus
+from portal.quotes.service import issue_quote, new_version_draft
 from portal.signature import proof, service
 from portal.signature.certificate import local_identity
 from portal.signature.models import Contract, Progress, SignatureState, SignatureStep
@@ -412,7 +413,7 @@ def test_the_broker_at_the_clients_side_and_another_firms_broker(app, client, do
     assert client.post(base, data={"csrf_token": token, "tentative": "0"}).headers["Location"].endswith(
         base + "/document/1")
     started = db.session.scalar(select(JournalEntry).where(JournalEntry.object_type == "contrat"))
-    assert started.action == "Demande d'adhésion créée"
+    assert started.action == "Demande d'adhésion créée" and started.actor == "courtier@cabinet-demo.fr"
     for index in (1, 2, 3):
         html = client.get(f"{base}/document/{index}").get_data(as_text=True)
         key = re.search(r'name="document" value="([0-9a-f]{64})"', html).group(1)
@@ -460,3 +461,23 @@ def test_answers_changed_during_the_signature_send_it_back_to_the_start(app, dos
     assert prospect.sign(last_code(outbox)).headers["Location"].endswith("/signature/signee")
     bulletin = PdfReader(BytesIO(get(contract_row().signed_documents[1]["key"])))
     assert "Annuel" in " ".join(page.extract_text() for page in bulletin.pages)
+
+
+def test_signing_one_version_closes_the_numbers_other_versions(app, dossier, outbox, quote_day):
+    quote_id, prospect = dossier
+    first = db.session.get(Quote, quote_id)
+    broker = db.session.scalar(select(User))
+    draft = new_version_draft(first, broker, "Dupliquer")
+    draft.step = 3
+    second = issue_quote(draft, broker)
+    assert (second.number, second.version) == (first.number, 2)
+    fill_subscription(quote_id)
+    prospect.begin()
+    prospect.accept_all()
+    assert prospect.sign(last_code(outbox)).headers["Location"].endswith("/signature/signee")
+    db.session.expire_all()
+    assert db.session.get(Quote, quote_id).status is QuoteStatus.SOUSCRIT
+    assert db.session.get(Quote, second.id).status is QuoteStatus.DECLINE
+    closed = db.session.scalar(select(JournalEntry.action).where(JournalEntry.object_id == second.id,
+                                                                 JournalEntry.to_status == "decline"))
+    assert closed == "Version close : la version 1 est souscrite"
