@@ -37,7 +37,7 @@ from ..subscription.models import Subscription, SubscriptionStatus
 from .. import storage
 from . import codes, proof
 from .codes import mask_phone
-from .models import Contract, Progress, SignatureState, SignatureStep
+from .models import CodeStatus, Contract, Progress, SignatureCode, SignatureState, SignatureStep
 from .pages import page_count
 from .seal import SealError, sealer_for
 
@@ -335,6 +335,13 @@ def sign(contract: Contract, code: str, conditions: list[bool], requester: Reque
         codes.cancel_code(subject)
         codes.send_code(subject, db.session.get(Subscription, contract.subscription_id).mobile)
         raise SignatureError(f"{error} Un nouveau code vous a été envoyé.") from None
+
+
+def being_sealed(contract: Contract) -> bool:
+    """The right code was taken and the signature is not done yet: another click is sealing."""
+    status = db.session.scalar(select(SignatureCode.status).where(
+        SignatureCode.subject == subject_of(contract.subscription_id)))
+    return contract.signature_state is SignatureState.EN_COURS and status == CodeStatus.VERIFIED.value
 
 
 def _complete(contract: Contract, requester: Requester) -> None:

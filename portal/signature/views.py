@@ -255,6 +255,8 @@ def sign_post(**where):
     except service.SignatureError as refused:
         db.session.rollback()
         db.session.refresh(contract)
+        if service.being_sealed(contract):
+            return _page("signature/wait.html", access, 202)  # the other click is sealing right now
         if contract.signature_state is SignatureState.EN_COURS:
             return _sign_page(access, 422, error=refused.message, errors=refused.errors)
         if contract.signature_state is SignatureState.SIGNE:

@@ -56,7 +56,7 @@ def test_parallel_signer_clicks_sign_once(app, dossier, outbox, quote_day):
     token = csrf_token(prospect.get("/signer").get_data(as_text=True))
     form = {"csrf_token": token, "code": last_code(outbox), "condition_1": "oui", "condition_2": "oui"}
     results = parallel(app, prospect, "/signer", form, 6)
-    assert all(status in (302, 202, 422) for status, _ in results), results
+    assert all(status in (302, 202) for status, _ in results), results  # signed, or "being signed"
     assert any(location and location.endswith("/signee") for _, location in results)
     assert contract_row().signature_state is SignatureState.SIGNE
     assert count(Contract) == 1
