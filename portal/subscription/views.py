@@ -184,6 +184,8 @@ def step(step: int, token: str | None = None, quote_id: int | None = None):
     subscription = _subscription(access)
     if not 1 <= step <= service.LAST_STEP:
         abort(404)
+    if step > subscription.step:  # not reached yet: typed in a page of another subscription's state
+        return redirect(url_for("subscription.step", step=subscription.step, **access.url_args))
     if request.method == "POST":
         going_back = request.form.get("action") == "precedent"
         try:
@@ -197,8 +199,6 @@ def step(step: int, token: str | None = None, quote_id: int | None = None):
         if errors:
             return _step_page(access, subscription, step, errors, status=422)
         return redirect(url_for("subscription.step", step=min(step + 1, service.LAST_STEP), **access.url_args))
-    if step > subscription.step:
-        return redirect(url_for("subscription.step", step=subscription.step, **access.url_args))
     if step == service.LAST_STEP:
         missing = service.first_incomplete_step(subscription)
         if missing is not None:
@@ -243,6 +243,8 @@ def autosave(step: int, token: str | None = None, quote_id: int | None = None):
         abort(404)
     access = _access(token, quote_id)
     subscription = _subscription(access)
+    if step > subscription.step:
+        return jsonify(erreur="Complétez d'abord les étapes précédentes : rechargez la page."), 409
     try:
         errors = service.save_step(subscription, step, request.form, access.actor)
     except service.SubscriptionError as error:

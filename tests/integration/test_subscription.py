@@ -66,6 +66,13 @@ def test_the_quote_page_offers_souscrire_then_the_first_step_with_the_quote_s_de
 def test_a_later_step_is_not_reached_before_the_earlier_ones(steps):
     response = steps.client.get(steps.url(3))
     assert response.status_code == 302 and response.headers["Location"].endswith("/etape/1")
+    token = steps.token(1)
+    posted = steps.client.post(steps.url(3), data={"csrf_token": token, "action": "suivant", **STEP3})
+    assert posted.status_code == 302 and posted.headers["Location"].endswith("/etape/1")
+    saved = steps.client.post(steps.url(3) + "/enregistrer", data={"csrf_token": token, **STEP3})
+    assert saved.status_code == 409 and "Complétez d'abord les étapes précédentes" in saved.json["erreur"]
+    stored = subscription()
+    assert stored.step == 1 and stored.iban is None and "3" not in stored.answers
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -211,8 +218,7 @@ def test_precedent_keeps_what_was_typed_even_invalid(steps):
     assert "IBAN invalide" in html and 'value="trimestriel" checked' in html
 
 
-def test_an_expired_form_on_autosave_gets_a_clear_json_message(steps, app):
-    app.config["WTF_CSRF_ENABLED"] = True
+def test_an_expired_form_on_autosave_gets_a_clear_json_message(steps):
     response = steps.client.post(steps.url(1) + "/enregistrer", data={"csrf_token": "périmé", "nom": "Dupont"})
     assert response.status_code == 400
     assert "Votre session a expiré" in response.json["erreur"]
