@@ -25,7 +25,7 @@ from portal.quotes.service import issue_quote, new_version_draft
 from portal.signature import proof, service
 from portal.signature.certificate import local_identity
 from portal.signature.models import Contract, Progress, SignatureState, SignatureStep
-from portal.signature.seal import asn1_certificate
+from portal.signature.seal import SealError, Sealer, asn1_certificate
 from portal.storage import files_of, get
 from portal.subscription import service as subscriptions
 from portal.subscription.models import Subscription, SubscriptionStatus
@@ -481,3 +481,28 @@ def test_signing_one_version_closes_the_numbers_other_versions(app, dossier, out
     closed = db.session.scalar(select(JournalEntry.action).where(JournalEntry.object_id == second.id,
                                                                  JournalEntry.to_status == "decline"))
     assert closed == "Version close : la version 1 est souscrite"
+
+
+def test_a_seal_that_cannot_be_applied_leaves_nothing_half_done_and_sends_a_new_code(app, dossier, outbox, quote_day,
+                                                                                       monkeypatch):
+    quote_id, prospect = dossier
+    fill_subscription(quote_id)
+    prospect.begin()
+    prospect.accept_all()
+
+    def timestamp_authority_down(self, pdf, signer_name, reason):
+        raise SealError("Le service d'horodatage ne répond pas : la signature n'a pas été apposée, "
+                                    "réessayez dans quelques minutes.")
+
+    monkeypatch.setattr(Sealer, "seal", timestamp_authority_down)
+    answer = prospect.sign(last_code(outbox))
+    assert answer.status_code == 422
+    assert "Le service d'horodatage ne répond pas" in page_text(answer)
+    assert "Un nouveau code vous a été envoyé." in page_text(answer)
+    contract = contract_row()
+    assert contract.signature_state is SignatureState.EN_COURS and contract.signed_documents is None
+    assert db.session.get(Quote, quote_id).status is QuoteStatus.EN_ATTENTE
+    assert emails(outbox, "Vos documents signés") == [] and files_of(("contract", contract.id), "signe") == []
+    assert len([m for m in outbox() if m.channel == Channel.SMS]) == 2
+    monkeypatch.undo()
+    assert prospect.sign(last_code(outbox)).headers["Location"].endswith("/signature/signee")
