@@ -32,8 +32,8 @@ from ..quotes.devis import supporting_pieces
 from ..quotes.models import Quote, QuoteStatus
 from ..quotes.service import agenda_note, status_on
 from ..subscription import service as subscriptions
-from ..validators import without_control
 from ..subscription.models import Subscription, SubscriptionStatus
+from ..validators import without_control
 from .. import storage
 from . import codes, proof
 from .codes import mask_phone
@@ -412,13 +412,9 @@ def adhesion_subject(product, quote: Quote) -> str:
 
 
 def _mail_context(contract: Contract, quote: Quote, product) -> dict:
-    pieces = [piece.label for piece in _pieces(quote, product)]
+    pieces = [piece.label for piece in supporting_pieces(quote, get_catalog(), product)]
     return {"contract": contract, "quote": quote, "product": product, "firm": quote.firm,
             "formula": product.formula(quote.formula_code), "pieces": pieces}
-
-
-def _pieces(quote: Quote, product):
-    return supporting_pieces(quote, get_catalog(), product)
 
 
 def _subscribe_quote(quote: Quote, actor) -> None:

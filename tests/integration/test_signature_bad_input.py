@@ -12,7 +12,6 @@ from portal.signature.models import Contract
 from tests.conftest import csrf_token
 
 from .signing import fill_subscription
-from .test_signature_flow import dossier, signing_instance  # noqa: F401  fixtures
 
 anything = st.one_of(st.text(max_size=300), st.sampled_from(
     ["", "\x00", "１２３４５６", "¹²³⁴⁵⁶", "١٢٣٤٥٦", "\U0010ffff" * 6, "9" * 40, str(2 ** 80), "-1", "<b>"]))
@@ -20,9 +19,9 @@ anything = st.one_of(st.text(max_size=300), st.sampled_from(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(tentative=anything, document=anything, code=anything, index=st.integers(-2, 2 ** 70), consent=anything)
-def test_any_input_on_the_signature_pages_answers_without_a_500(app, dossier, quote_day, tentative, document, code,
+def test_any_input_on_the_signature_pages_answers_without_a_500(app, signing_dossier, quote_day, tentative, document, code,
                                                                 index, consent):
-    quote_id, prospect = dossier
+    quote_id, prospect = signing_dossier
     if not getattr(prospect, "filled", False):
         fill_subscription(quote_id)
         prospect.filled = True
@@ -44,8 +43,8 @@ def test_any_input_on_the_signature_pages_answers_without_a_500(app, dossier, qu
 
 
 @pytest.mark.parametrize("motif", ["\x00\x01", "\U0010ffff", "é" * 5000, "<script>alert(1)</script>", "   "])
-def test_any_reason_to_refuse_is_kept_short_and_clean(app, dossier, quote_day, motif):
-    quote_id, prospect = dossier
+def test_any_reason_to_refuse_is_kept_short_and_clean(app, signing_dossier, quote_day, motif):
+    quote_id, prospect = signing_dossier
     fill_subscription(quote_id)
     prospect.begin()
     refused = prospect.post("/refuser", {"motif": motif}, page="/document/1")

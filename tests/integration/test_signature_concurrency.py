@@ -12,7 +12,7 @@ from tests.conftest import IsolatedClient, csrf_token
 
 from .signing import fill_subscription, last_code, wrong
 from .test_reliability import postgresql_only, run_in_threads
-from .test_signature_flow import contract_row, dossier, emails, signing_instance  # noqa: F401  fixtures
+from .test_signature_flow import contract_row, emails
 
 
 def parallel(app, prospect, path: str, form: dict, count: int) -> list[tuple[int, str | None]]:
@@ -34,9 +34,9 @@ def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def test_parallel_starts_make_one_contract(app, dossier, outbox, quote_day):
+def test_parallel_starts_make_one_contract(app, signing_dossier, outbox, quote_day):
     postgresql_only()
-    quote_id, prospect = dossier
+    quote_id, prospect = signing_dossier
     fill_subscription(quote_id)
     token = csrf_token(prospect.get().get_data(as_text=True))
     results = parallel(app, prospect, "", {"csrf_token": token, "tentative": "0"}, 4)
@@ -47,9 +47,9 @@ def test_parallel_starts_make_one_contract(app, dossier, outbox, quote_day):
     assert count(JournalEntry, JournalEntry.action == "Demande d'adhésion créée") == 1
 
 
-def test_parallel_signer_clicks_sign_once(app, dossier, outbox, quote_day):
+def test_parallel_signer_clicks_sign_once(app, signing_dossier, outbox, quote_day):
     postgresql_only()
-    quote_id, prospect = dossier
+    quote_id, prospect = signing_dossier
     fill_subscription(quote_id)
     prospect.begin()
     prospect.accept_all()
@@ -65,9 +65,9 @@ def test_parallel_signer_clicks_sign_once(app, dossier, outbox, quote_day):
     assert count(JournalEntry, JournalEntry.to_status == "souscrit") == 1
 
 
-def test_parallel_wrong_codes_fail_the_signature_once(app, dossier, outbox, quote_day):
+def test_parallel_wrong_codes_fail_the_signature_once(app, signing_dossier, outbox, quote_day):
     postgresql_only()
-    quote_id, prospect = dossier
+    quote_id, prospect = signing_dossier
     fill_subscription(quote_id)
     prospect.begin()
     prospect.accept_all()

@@ -7,8 +7,6 @@ import re
 from datetime import timedelta
 from io import BytesIO
 
-import pytest
-from freezegun import freeze_time
 from pypdf import PdfReader
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -23,7 +21,6 @@ from portal.messaging.models import Channel, Message
 from portal.quotes.models import Quote, QuoteStatus
 from portal.quotes.service import issue_quote, new_version_draft
 from portal.signature import proof, service
-from portal.signature.certificate import local_identity
 from portal.signature.models import Contract, Progress, SignatureState, SignatureStep
 from portal.signature.seal import SealError, Sealer, asn1_certificate
 from portal.storage import files_of, get
@@ -31,31 +28,11 @@ from portal.subscription import service as subscriptions
 from portal.subscription.models import Subscription, SubscriptionStatus
 from tests.conftest import csrf_token
 
-from .signing import Prospect, fill_subscription, last_code, link_of, wrong
+from .signing import Prospect, fill_subscription, last_code, wrong
 from .test_signature_seal import validate_pdf_signature
 from .wizard import text as page_text
 
 SIGNED_FILES = ["Fiche d'information précontractuelle.pdf", "Bulletin individuel d'adhésion.pdf", "Mandat SEPA.pdf"]
-
-
-@pytest.fixture(scope="session")
-def signing_instance(tmp_path_factory):
-    """An instance folder whose local certificates were made before the tests' frozen days."""
-    folder = tmp_path_factory.mktemp("signing-instance")
-    with freeze_time("2026-01-01 00:00:00"):
-        identity = local_identity(folder / "signing")
-    return folder, identity
-
-
-@pytest.fixture
-def dossier(app, wizard, outbox, signing_instance):
-    """A quote issued to Jean Dupont on 20/11/2026, its link confirmed in the prospect's browser."""
-    previous = app.config["INSTANCE_PATH"]
-    app.config["INSTANCE_PATH"] = str(signing_instance[0])
-    assert wizard.walk().status_code == 302
-    link = link_of(outbox()[0])
-    yield wizard.quote_id, Prospect(app, link).confirm_birth_date()
-    app.config["INSTANCE_PATH"] = previous
 
 
 def contract_row() -> Contract:
@@ -76,8 +53,8 @@ def validates(pdf: bytes, identity) -> bool:
             and status.coverage == SignatureCoverageLevel.ENTIRE_FILE)
 
 
-def test_the_full_electronic_signature(app, dossier, outbox, signing_instance, quote_day):
-    quote_id, prospect = dossier
+def test_the_full_electronic_signature(app, signing_dossier, outbox, signing_instance, quote_day):
+    quote_id, prospect = signing_dossier
     fill_subscription(quote_id)
 
     start = prospect.get()
@@ -191,8 +168,8 @@ def test_the_full_electronic_signature(app, dossier, outbox, signing_instance, q
     assert prospect.client.get(password_link).status_code == 410  # single use
 
 
-def test_five_wrong_codes_fail_the_signature_and_the_same_link_restarts_it(app, dossier, outbox, quote_day):
-    quote_id, prospect = dossier
+def test_five_wrong_codes_fail_the_signature_and_the_same_link_restarts_it(app, signing_dossier, outbox, quote_day):
+    quote_id, prospect = signing_dossier
     fill_subscription(quote_id)
     prospect.begin()
     prospect.accept_all()
@@ -233,8 +210,8 @@ def test_five_wrong_codes_fail_the_signature_and_the_same_link_restarts_it(app, 
     assert steps[0] == "Signature commencée" and "Code erroné" not in steps
 
 
-def test_refusing_to_sign_with_a_reason(app, dossier, outbox, quote_day):
-    quote_id, prospect = dossier
+def test_refusing_to_sign_with_a_reason(app, signing_dossier, outbox, quote_day):
+    quote_id, prospect = signing_dossier
     fill_subscription(quote_id)
     prospect.begin()
     prospect.accept_all()
@@ -255,8 +232,8 @@ def test_refusing_to_sign_with_a_reason(app, dossier, outbox, quote_day):
     assert contract_row().signature_state is SignatureState.ECHEC
 
 
-def test_thirty_minutes_without_a_step_fail_the_signature(app, dossier, outbox, quote_day):
-    quote_id, prospect = dossier
+def test_thirty_minutes_without_a_step_fail_the_signature(app, signing_dossier, outbox, quote_day):
+    quote_id, prospect = signing_dossier
     fill_subscription(quote_id)
     prospect.begin()
     prospect.accept(1)
@@ -272,8 +249,8 @@ def test_thirty_minutes_without_a_step_fail_the_signature(app, dossier, outbox, 
     assert len(emails(outbox, "Echec de signature électronique")) == 1
 
 
-def test_the_command_fails_abandoned_signatures_once(app, dossier, outbox, quote_day):
-    quote_id, prospect = dossier
+def test_the_command_fails_abandoned_signatures_once(app, signing_dossier, outbox, quote_day):
+    quote_id, prospect = signing_dossier
     fill_subscription(quote_id)
     prospect.begin()
     quote_day.tick(timedelta(minutes=31))
@@ -284,8 +261,8 @@ def test_the_command_fails_abandoned_signatures_once(app, dossier, outbox, quote
     assert db.session.scalar(select(JournalEntry.actor).where(JournalEntry.agenda_kind == "signature_echec")) == "système"
 
 
-def test_double_clicks_second_tabs_and_the_back_button(app, dossier, outbox, quote_day):
-    quote_id, prospect = dossier
+def test_double_clicks_second_tabs_and_the_back_button(app, signing_dossier, outbox, quote_day):
+    quote_id, prospect = signing_dossier
     fill_subscription(quote_id)
     page = prospect.get()
     token = csrf_token(page.get_data(as_text=True))
@@ -329,8 +306,8 @@ def test_double_clicks_second_tabs_and_the_back_button(app, dossier, outbox, quo
     assert replayed.headers["Location"].endswith("/signature/signee")
 
 
-def test_another_browser_without_the_birth_date_sees_nothing(app, dossier, outbox, quote_day):
-    quote_id, prospect = dossier
+def test_another_browser_without_the_birth_date_sees_nothing(app, signing_dossier, outbox, quote_day):
+    quote_id, prospect = signing_dossier
     fill_subscription(quote_id)
     stranger = Prospect(app, prospect.link)
     assert stranger.get().headers["Location"].endswith(prospect.link)
@@ -338,8 +315,8 @@ def test_another_browser_without_the_birth_date_sees_nothing(app, dossier, outbo
     assert stranger.client.get("/souscription/inconnu/signature").status_code == 404
 
 
-def test_the_signature_by_hand(app, dossier, outbox, quote_day):
-    quote_id, prospect = dossier
+def test_the_signature_by_hand(app, signing_dossier, outbox, quote_day):
+    quote_id, prospect = signing_dossier
     fill_subscription(quote_id, "manuscrite")
     page = prospect.get()
     assert "Recevoir les documents à signer" in page_text(page)
@@ -369,8 +346,9 @@ def test_the_signature_by_hand(app, dossier, outbox, quote_day):
                              .where(JournalEntry.agenda_kind == "bulletin_signe_recu")) == 1
 
 
-def test_a_telephone_sale_is_signed_by_the_client_24_hours_after_the_documents(app, client, dossier, outbox, quote_day):
-    quote_id, prospect = dossier
+def test_a_telephone_sale_is_signed_by_the_client_24_hours_after_the_documents(app, client, signing_dossier, outbox,
+                                                                              quote_day):
+    quote_id, prospect = signing_dossier
     subscription = fill_subscription(quote_id)
     token = csrf_token(prospect.get().get_data(as_text=True))
     subscription.telephone_sale, subscription.documents_sent_at = True, now()
@@ -389,8 +367,8 @@ def test_a_telephone_sale_is_signed_by_the_client_24_hours_after_the_documents(a
     assert contract_row().signature_state is SignatureState.EN_COURS
 
 
-def test_no_code_in_the_database_rows_or_messages_but_the_sms(app, dossier, outbox, quote_day):
-    quote_id, prospect = dossier
+def test_no_code_in_the_database_rows_or_messages_but_the_sms(app, signing_dossier, outbox, quote_day):
+    quote_id, prospect = signing_dossier
     fill_subscription(quote_id)
     prospect.begin()
     prospect.accept_all()
@@ -402,9 +380,9 @@ def test_no_code_in_the_database_rows_or_messages_but_the_sms(app, dossier, outb
     assert all(code not in (m.body_text or "") for m in outbox() if m.channel == Channel.EMAIL)
 
 
-def test_the_broker_at_the_clients_side_and_another_firms_broker(app, client, dossier, outbox, quote_day,
+def test_the_broker_at_the_clients_side_and_another_firms_broker(app, client, signing_dossier, outbox, quote_day,
                                                                   make_firm, make_user, login):
-    quote_id, _ = dossier
+    quote_id, _ = signing_dossier
     fill_subscription(quote_id)
     base = f"/devis/{quote_id}/souscription/signature"
     page = client.get(base)
@@ -434,8 +412,8 @@ def test_the_broker_at_the_clients_side_and_another_firms_broker(app, client, do
         assert other.get(base + path).status_code == 404, path
 
 
-def test_answers_changed_during_the_signature_send_it_back_to_the_start(app, dossier, outbox, quote_day):
-    quote_id, prospect = dossier
+def test_answers_changed_during_the_signature_send_it_back_to_the_start(app, signing_dossier, outbox, quote_day):
+    quote_id, prospect = signing_dossier
     subscription = fill_subscription(quote_id)
     prospect.begin()
     prospect.accept_all()
@@ -463,8 +441,8 @@ def test_answers_changed_during_the_signature_send_it_back_to_the_start(app, dos
     assert "Annuel" in " ".join(page.extract_text() for page in bulletin.pages)
 
 
-def test_signing_one_version_closes_the_numbers_other_versions(app, dossier, outbox, quote_day):
-    quote_id, prospect = dossier
+def test_signing_one_version_closes_the_numbers_other_versions(app, signing_dossier, outbox, quote_day):
+    quote_id, prospect = signing_dossier
     first = db.session.get(Quote, quote_id)
     broker = db.session.scalar(select(User))
     draft = new_version_draft(first, broker, "Dupliquer")
@@ -483,9 +461,9 @@ def test_signing_one_version_closes_the_numbers_other_versions(app, dossier, out
     assert closed == "Version close : la version 1 est souscrite"
 
 
-def test_a_seal_that_cannot_be_applied_leaves_nothing_half_done_and_sends_a_new_code(app, dossier, outbox, quote_day,
-                                                                                       monkeypatch):
-    quote_id, prospect = dossier
+def test_a_seal_that_cannot_be_applied_leaves_nothing_half_done_and_sends_a_new_code(app, signing_dossier, outbox,
+                                                                                       quote_day, monkeypatch):
+    quote_id, prospect = signing_dossier
     fill_subscription(quote_id)
     prospect.begin()
     prospect.accept_all()
