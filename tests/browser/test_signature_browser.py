@@ -4,7 +4,6 @@ the outbox, "Signer"; then the e-mails, the contract, the statuses and the agend
 import re
 
 import pytest
-from freezegun import freeze_time
 from playwright.sync_api import expect
 
 from bench.setup import ready_draft
@@ -13,11 +12,11 @@ from portal.journal.models import JournalEntry
 from portal.messaging.models import Channel, Message
 from portal.quotes.models import Quote, QuoteStatus
 from portal.quotes.service import issue_quote
-from portal.signature.certificate import local_identity
 from portal.signature.models import Contract, Progress, SignatureState
 from portal.subscription.models import Subscription, SubscriptionStatus
 from tests.browser.conftest import PHONE
 from tests.browser.test_accessibility import violations
+from tests.integration.signing import identity_made_on
 
 NIR = "278051601512303"
 SPOUSE_NIR = "180022A00401273"
@@ -28,8 +27,7 @@ IBAN = "FR76 3000 6000 0112 3456 7890 189"
 def link(app, broker, tmp_path):
     """The quote e-mail's link (Madame Élodie Lefèvre, a spouse, two children); the portal's
     certificates made before today."""
-    with freeze_time("2026-01-01"):
-        local_identity(tmp_path / "signing")
+    identity_made_on("2026-01-01", tmp_path / "signing")
     previous = app.config["INSTANCE_PATH"]
     app.config["INSTANCE_PATH"] = str(tmp_path)
     issue_quote(ready_draft(broker), broker)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 
-from portal.signature.certificate import local_identity
-
-from .signing import Prospect, link_of
+from .signing import Prospect, identity_made_on, link_of
 from .smtp_server import Certificate, SmtpServer
 from .wizard import TODAY, Wizard
 
@@ -56,9 +54,7 @@ def smtp_certificate(tmp_path_factory) -> Certificate:
 def signing_instance(tmp_path_factory):
     """An instance folder whose local certificates were made before the tests' frozen days."""
     folder = tmp_path_factory.mktemp("signing-instance")
-    with freeze_time("2026-01-01 00:00:00"):
-        identity = local_identity(folder / "signing")
-    return folder, identity
+    return folder, identity_made_on("2026-01-01", folder / "signing")
 
 
 @pytest.fixture

@@ -4,10 +4,18 @@ through the HTTP pages as the prospect's browser would."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from freezegun import freeze_time
 
 from portal.extensions import db
 from portal.messaging.models import Channel
 from portal.quotes.models import Quote
+from portal.signature.certificate import SigningIdentity, local_identity
 from portal.subscription import service as subscriptions
 from tests.conftest import IsolatedClient, csrf_token
 
@@ -16,6 +24,22 @@ IBAN = "FR7630006000011234567890189"
 PERSONAL = {"civilite": "Monsieur", "nom": "Dupont", "prenom": "Jean", "nir": NIR, "mobile": "06 12 34 56 78",
             "tns": "on"}
 PAYMENT = {"titulaire": "Jean Dupont", "iban": IBAN, "periodicite": "mensuel", "jour_prelevement": "5"}
+
+
+def identity_made_on(day: str, directory) -> SigningIdentity:
+    """The portal's local certificates, made on `day`: valid on the tests' frozen days, which
+    are before the real one.
+
+    cryptography's Rust core keeps the datetime class it meets first; met first under
+    freezegun, it would refuse every real datetime afterwards. One real datetime goes
+    through it first."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "warm-up")])
+    moment = datetime.now(timezone.utc)
+    x509.CertificateRevocationListBuilder().issuer_name(name).last_update(moment) \
+        .next_update(moment + timedelta(days=1)).sign(key, hashes.SHA256())
+    with freeze_time(day):
+        return local_identity(directory)
 
 
 def link_of(message) -> str:
