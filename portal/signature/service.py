@@ -29,8 +29,9 @@ from ..journal.service import AgendaNote, record, transition
 from ..messaging.service import File, about, queue_email
 from ..numbering import next_number
 from ..quotes.devis import supporting_pieces
+from ..quotes.links import new_link
 from ..quotes.models import Quote, QuoteStatus
-from ..quotes.service import agenda_note, status_on
+from ..quotes.service import LINK_PATH, agenda_note, status_on
 from ..subscription import service as subscriptions
 from ..subscription.models import Subscription, SubscriptionStatus
 from ..validators import without_control
@@ -131,6 +132,37 @@ def refusal_to_sign(subscription: Subscription, by_broker: bool) -> str | None:
             return (f"Vous pourrez signer à partir du {day(opens)} à {clock(opens)} : la loi vous laisse 24 heures pour lire les "
                     "documents reçus avant de signer (Code des assurances, article L112-2-2).")
     return None
+
+
+def send_documents_to_sign(subscription: Subscription, actor) -> datetime:
+    """A sale started by telephone: the three documents e-mailed to the client with a new link
+    (the earlier ones are replaced), from which it signs itself 24 hours later at the earliest.
+    Once: a second click finds them sent. Returns when they were sent."""
+    if not subscription.telephone_sale or subscription.status is not SubscriptionStatus.A_SIGNER:
+        raise SignatureError("Choisissez d'abord « Signature électronique » pour une vente par téléphone.")
+    _check_quote_open(subscription.quote)
+    rendered = subscriptions.documents(subscription)
+    moment = now()
+    claimed = db.session.execute(update(Subscription).where(
+        Subscription.id == subscription.id, Subscription.documents_sent_at.is_(None))
+        .values(documents_sent_at=moment).execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        db.session.rollback()
+        db.session.refresh(subscription)
+        return as_utc(subscription.documents_sent_at)
+    quote = subscription.quote
+    product = _product(quote)
+    link = current_app.config["BASE_URL"] + LINK_PATH + new_link(quote)
+    queue_email(to=quote.email, cc=quote.broker.email, subject=f"Mes Solutions Plus - Vos documents d'adhésion {product.name}",
+                template="documents_to_sign",
+                context={"quote": quote, "product": product, "firm": quote.firm, "link": link,
+                         "opens_at": moment + TELEPHONE_SALE_DELAY},
+                attachments=[File(filename, PDF_CONTENT_TYPE, pdf) for filename, pdf in rendered],
+                about=about("quote", quote.id), firm_id=quote.firm_id)
+    record(actor=actor, object_type="souscription", object_id=subscription.id, firm_id=subscription.firm_id,
+           action="Documents à signer envoyés au client", detail="vente à distance par téléphone (L112-2-2)")
+    db.session.commit()
+    return moment
 
 
 def _check_quote_open(quote: Quote) -> None:

@@ -166,6 +166,22 @@ def begin(**where):
     return _where(access)
 
 
+@route("/envoyer-documents", methods=["POST"])
+@limiter.limit("10 per minute")
+def send_documents(**where):
+    """A sale by telephone: the broker sends the documents; the client signs from its own link."""
+    access = _access(**where)
+    if not access.by_broker:
+        abort(404)
+    try:
+        service.send_documents_to_sign(access.subscription, access.actor)
+    except service.SignatureError as refused:
+        db.session.rollback()
+        return _page("signature/start.html", access, 409, error=refused.message, attempt=0, waiting=None,
+                     mobile=service.mask_phone(access.subscription.mobile))
+    return redirect(access.url("signature.start"))
+
+
 @route("/manuscrite", methods=["POST"])
 @limiter.limit("10 per minute")
 def by_hand(**where):

@@ -28,7 +28,7 @@ from portal.subscription import service as subscriptions
 from portal.subscription.models import Subscription, SubscriptionStatus
 from tests.conftest import csrf_token
 
-from .signing import Prospect, fill_subscription, last_code, wrong
+from .signing import Prospect, fill_subscription, last_code, link_of, wrong
 from .test_signature_seal import validate_pdf_signature
 from .wizard import text as page_text
 
@@ -484,3 +484,32 @@ def test_a_seal_that_cannot_be_applied_leaves_nothing_half_done_and_sends_a_new_
     assert len([m for m in outbox() if m.channel == Channel.SMS]) == 2
     monkeypatch.undo()
     assert prospect.sign(last_code(outbox)).headers["Location"].endswith("/signature/signee")
+
+
+def test_a_telephone_sale_the_broker_sends_the_documents_and_the_client_signs_a_day_later(
+        app, client, signing_dossier, outbox, quote_day):
+    quote_id, prospect = signing_dossier
+    subscription = fill_subscription(quote_id, telephone_sale=True)
+    base = f"/devis/{quote_id}/souscription/signature"
+    page = client.get(base)
+    assert "le client signe lui-même" in page_text(page) and "Commencer la signature" not in page_text(page)
+    token = csrf_token(page.get_data(as_text=True))
+    for click in (1, 2):  # a double click sends once
+        assert client.post(base + "/envoyer-documents", data={"csrf_token": token}).status_code == 302
+    [sent] = emails(outbox, "Vos documents d'adhésion")
+    assert sent.subject == "Mes Solutions Plus - Vos documents d'adhésion SMAT ACTIVE TNS"
+    assert [a.filename for a in sent.attachments] == SIGNED_FILES
+    assert "à partir du 21/11/2026 11:00" in sent.body_text
+    assert "Documents envoyés au client le 20/11/2026 11:00" in page_text(client.get(base))
+    db.session.expire_all()
+    assert db.session.get(Subscription, subscription.id).documents_sent_at is not None
+    # The client's new link (the e-mail's); the earlier one is replaced.
+    new_link = link_of(sent)
+    assert prospect.client.get(prospect.link).status_code == 410
+    client_side = Prospect(app, new_link).confirm_birth_date()
+    assert "Vous pourrez signer à partir du 21/11/2026 à 11:00" in page_text(client_side.get())
+    quote_day.tick(timedelta(hours=24, minutes=1))
+    client_side.confirm_birth_date()
+    assert client_side.begin().headers["Location"].endswith("/signature/document/1")
+    client_side.accept_all()
+    assert client_side.sign(last_code(outbox)).headers["Location"].endswith("/signature/signee")
