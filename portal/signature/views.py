@@ -137,10 +137,11 @@ def start(**where):
         if (contract.signature_state is SignatureState.EN_COURS and contract.documents
                 and not service.is_stale(contract)):
             return _where(access)
+    electronic = access.subscription.status in (SubscriptionStatus.A_SIGNER, SubscriptionStatus.ECHEC)
     if access.subscription.status is SubscriptionStatus.MANUSCRITE or (
-            contract is not None and contract.signature_state is SignatureState.MANUSCRITE):
+            contract is not None and contract.signature_state is SignatureState.MANUSCRITE and not electronic):
         return _page("signature/manual.html", access)
-    if access.subscription.status not in (SubscriptionStatus.A_SIGNER, SubscriptionStatus.ECHEC):
+    if not electronic:
         return redirect(access.steps_url)
     stale = contract is not None and contract.signature_state is SignatureState.EN_COURS and bool(contract.documents)
     return _page("signature/start.html", access, waiting=service.refusal_to_sign(access.subscription, access.by_broker),

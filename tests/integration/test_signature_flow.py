@@ -513,3 +513,19 @@ def test_a_telephone_sale_the_broker_sends_the_documents_and_the_client_signs_a_
     assert client_side.begin().headers["Location"].endswith("/signature/document/1")
     client_side.accept_all()
     assert client_side.sign(last_code(outbox)).headers["Location"].endswith("/signature/signee")
+
+
+def test_a_client_who_chose_paper_may_still_sign_electronically(app, signing_dossier, outbox, quote_day):
+    quote_id, prospect = signing_dossier
+    subscription = fill_subscription(quote_id, "manuscrite")
+    token = csrf_token(prospect.get().get_data(as_text=True))
+    prospect.client.post(prospect.base + "/manuscrite", data={"csrf_token": token})
+    assert db.session.get(Quote, quote_id).status is QuoteStatus.ACCEPTE
+    subscriptions.choose_signature(db.session.get(Subscription, subscription.id), "electronique", "client")
+    db.session.commit()
+    assert "Commencer la signature" in page_text(prospect.get())
+    prospect.begin()
+    prospect.accept_all()
+    assert prospect.sign(last_code(outbox)).headers["Location"].endswith("/signature/signee")
+    assert contract_row().signature_state is SignatureState.SIGNE and contract_row().number == "RIS-0000000001"
+    assert db.session.get(Quote, quote_id).status is QuoteStatus.SOUSCRIT
