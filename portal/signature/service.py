@@ -43,6 +43,8 @@ from .pages import page_count
 from .seal import SealError, sealer_for
 
 IDLE_LIMIT = timedelta(minutes=30)
+# Restarts of one subscription's signature: each one sends a new code, so they are bounded.
+MAX_ATTEMPTS = 10
 TELEPHONE_SALE_DELAY = timedelta(hours=24)  # Code des assurances L112-2-2
 DOCUMENT_TITLES = ("Fiche d'information précontractuelle", "Bulletin individuel d'adhésion", "Mandat SEPA")
 CONSENTS = (
@@ -187,6 +189,9 @@ def begin(subscription: Subscription, attempt_seen: int, requester: Requester, a
     reason = refusal_to_sign(subscription, by_broker)
     if reason:
         raise SignatureError(reason)
+    if contract is not None and contract.attempt >= MAX_ATTEMPTS:
+        raise SignatureError(f"La signature a été commencée {MAX_ATTEMPTS} fois : par sécurité, elle ne peut plus "
+                             "être recommencée en ligne. Contactez votre conseiller.")
     quote = subscription.quote
     _check_quote_open(quote)
     if subscription.status is SubscriptionStatus.ECHEC:

@@ -529,3 +529,16 @@ def test_a_client_who_chose_paper_may_still_sign_electronically(app, signing_dos
     assert prospect.sign(last_code(outbox)).headers["Location"].endswith("/signature/signee")
     assert contract_row().signature_state is SignatureState.SIGNE and contract_row().number == "RIS-0000000001"
     assert db.session.get(Quote, quote_id).status is QuoteStatus.SOUSCRIT
+
+
+def test_the_signature_restarts_ten_times_at_most(app, signing_dossier, outbox, quote_day):
+    quote_id, prospect = signing_dossier
+    fill_subscription(quote_id)
+    prospect.begin()
+    db.session.execute(text("UPDATE contract SET attempt = 10"))
+    db.session.commit()
+    token = csrf_token(prospect.get("/document/1").get_data(as_text=True))
+    refused = prospect.client.post(prospect.base, data={"csrf_token": token, "tentative": "10"})
+    assert refused.status_code == 409
+    assert "La signature a été commencée 10 fois" in page_text(refused)
+    assert contract_row().attempt == 10
