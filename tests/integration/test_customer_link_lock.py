@@ -11,7 +11,6 @@ import urllib.parse
 from datetime import timedelta
 
 import pytest
-from cryptography.fernet import Fernet
 from freezegun import freeze_time
 
 from bench.setup import ready_draft
@@ -92,7 +91,7 @@ def test_thirty_wrong_birth_dates_at_once_lock_the_link(app, broker, tmp_path, g
         pytest.skip("parallel web processes share one database only on PostgreSQL (set TEST_DATABASE_URL)")
     path = customer_link(broker)
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "INSTANCE_PATH": str(tmp_path),
-           "SECRET_KEY": secrets.token_urlsafe(48), "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+           "SECRET_KEY": secrets.token_urlsafe(48), "FIELD_ENCRYPTION_KEY": app.config["FIELD_ENCRYPTION_KEY"],
            "BASE_URL": "http://127.0.0.1", "RATELIMIT_STORAGE_URI": "memory://"}
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", *gunicorn_options, "--bind", f"127.0.0.1:{port}",
