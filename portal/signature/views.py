@@ -119,6 +119,11 @@ def _running(**where) -> Access:
     return access
 
 
+def _mobile(access: Access) -> str:
+    """"06 •• •• •• 12": where the code goes."""
+    return service.mask_phone(access.subscription.mobile) if access.subscription.mobile else ""
+
+
 def _page(template: str, access: Access, status: int = 200, **context):
     product = get_catalog().product(access.quote.product_code)
     return render_template(template, access=access, args=access.url_args, quote=access.quote, firm=access.quote.firm,
@@ -145,7 +150,7 @@ def start(**where):
         return redirect(access.steps_url)
     stale = contract is not None and contract.signature_state is SignatureState.EN_COURS and bool(contract.documents)
     return _page("signature/start.html", access, waiting=service.refusal_to_sign(access.subscription, access.by_broker),
-                 attempt=contract.attempt if contract else 0, mobile=service.mask_phone(access.subscription.mobile),
+                 attempt=contract.attempt if contract else 0, mobile=_mobile(access),
                  notice=service.STALE if stale else None)
 
 
@@ -162,8 +167,8 @@ def begin(**where):
                                         by_broker=access.by_broker)
     except service.SignatureError as refused:
         db.session.rollback()
-        return _page("signature/start.html", access, 409, error=refused.message, attempt=attempt, waiting=None,
-                     mobile=service.mask_phone(access.subscription.mobile))
+        return _page("signature/start.html", access, 409, error=refused.message, waiting=None, mobile=_mobile(access),
+                     attempt=access.contract.attempt if access.contract else 0)
     return _where(access)
 
 
@@ -179,7 +184,7 @@ def send_documents(**where):
     except service.SignatureError as refused:
         db.session.rollback()
         return _page("signature/start.html", access, 409, error=refused.message, attempt=0, waiting=None,
-                     mobile=service.mask_phone(access.subscription.mobile))
+                     mobile=_mobile(access))
     return redirect(access.url("signature.start"))
 
 
