@@ -542,3 +542,39 @@ def test_the_signature_restarts_ten_times_at_most(app, signing_dossier, outbox, 
     assert refused.status_code == 409
     assert "La signature a été commencée 10 fois" in page_text(refused)
     assert contract_row().attempt == 10
+
+
+def test_renvoyer_sends_a_new_code_a_minute_later_and_the_old_one_stops(app, signing_dossier, outbox, quote_day):
+    quote_id, prospect = signing_dossier
+    fill_subscription(quote_id)
+    prospect.begin()
+    prospect.accept_all()
+    first = last_code(outbox)
+    too_soon = prospect.post("/renvoyer", {}, page="/signer")
+    assert too_soon.status_code == 429 and "Vous pourrez demander un nouveau code dans" in page_text(too_soon)
+    quote_day.tick(timedelta(seconds=61))
+    again = prospect.post("/renvoyer", {}, page="/signer")
+    assert again.status_code == 200
+    assert "Un nouveau code vous a été envoyé au 06 •• •• •• 78." in page_text(again)
+    second = last_code(outbox)
+    if second != first:
+        assert prospect.sign(first).status_code == 422
+    assert prospect.sign(second).headers["Location"].endswith("/signature/signee")
+    steps = [s["step"] for s in proof.attached_json(get(contract_row().proof_key))["events"]]
+    assert "Code renvoyé" in steps
+
+
+def test_the_client_space_link_lives_seven_days(app, signing_dossier, outbox, quote_day):
+    quote_id, prospect = signing_dossier
+    fill_subscription(quote_id)
+    prospect.begin()
+    prospect.accept_all()
+    prospect.sign(last_code(outbox))
+    [adhesion] = emails(outbox, "Votre adhésion")
+    password_link = re.search(r"http://localhost(/espace-client/mot-de-passe/\S+)", adhesion.body_text).group(1)
+    quote_day.tick(timedelta(days=6, hours=23))
+    assert prospect.client.get(password_link).status_code == 200
+    quote_day.tick(timedelta(hours=2))
+    expired = prospect.client.get(password_link)
+    assert expired.status_code == 410 and "Ce lien n'est plus valable" in page_text(expired)
+    assert prospect.client.get("/espace-client/mot-de-passe/" + "x" * 300).status_code == 410
