@@ -200,12 +200,15 @@ def save_step(subscription: Subscription, step: int, form, actor, *, final: bool
         raise SubscriptionError("Votre adhésion est déjà signée : elle ne peut plus être modifiée.")
     the_quoted = quoted(subscription)
     raw = steps.raw_answers(step, the_quoted, form)
+    previous = (subscription.answers or {}).get(str(step), {})
+    for name in steps.SECRET_FIELDS:
+        if name in raw and not raw[name].strip():
+            # Left empty: the wrong value typed earlier if any (checked again), else the stored one.
+            raw[name] = previous.get(name, "")
     checked = steps.check(step, raw, the_quoted, _stored(subscription), partial=not final)
     for name in steps.SECRET_FIELDS:
         if name in raw and name not in checked.errors:
             raw[name] = ""  # a valid secret lives in its encrypted column only, never among the answers
-        elif name in raw and not raw[name].strip():
-            raw[name] = (subscription.answers or {}).get(str(step), {}).get(name, "")
     subscription.answers = {**(subscription.answers or {}), str(step): raw}
     _store(subscription, step, checked.values)
     if final and not checked.errors and step < LAST_STEP:

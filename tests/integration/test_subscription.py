@@ -317,3 +317,15 @@ def test_a_key_rotation_rewrites_the_subscription_s_encrypted_answers_and_family
         assert stored.children is None and stored.spouse is None  # the reference quote covers the client alone
     finally:
         app.config["FIELD_ENCRYPTION_KEY"] = old_key
+
+
+def test_a_wrong_nir_left_untouched_keeps_its_message_through_later_saves(steps):
+    steps.autosave(1, {**STEP1, "nir": "178051601512354"})
+    steps.autosave(1, {**STEP1, "nir": "", "prenom": "Jean-Marc"})
+    html = steps.client.get(steps.url(1)).get_data(as_text=True)
+    assert "La clé du numéro de sécurité sociale ne correspond pas" in html
+    assert 'Déjà saisi : <span class="masked">•••• •••• •••2 354</span>' in html
+    response = steps.post(1, {**STEP1, "nir": ""})
+    assert response.status_code == 422 and "La clé du numéro de sécurité sociale ne correspond pas" in text(response)
+    assert steps.post(1, {**STEP1, "nir": NIR}).status_code == 302
+    assert subscription().nir == NIR and subscription().answers["1"]["nir"] == ""
