@@ -4,8 +4,11 @@
 
 Each virtual broker logs in once, then repeats what a broker does all day: Accueil (agenda),
 Vente directe › the four wizard screens, "Valider et envoyer le devis au client" (DEVIS.pdf
-rendered, e-mail queued), a portfolio search. Prints one JSON line: requests/s, latency
-percentiles per step and overall, errors. The database is emptied and recreated first: give it
+rendered, e-mail queued), a portfolio search. One journey in `--sign-every` (4) goes on as the
+prospect of that quote: the e-mail's link, the birth date, the four subscription steps, the
+electronic signature (three documents shown and accepted, the SMS code read from the outbox,
+"Signer": sealing, proof, e-mails). Prints one JSON line: requests/s, latency percentiles per
+step and overall, errors. The database is emptied and recreated first: give it
 a database of its own (PostgreSQL for figures that mean something; SQLite by default).
 """
 from __future__ import annotations
@@ -34,6 +37,7 @@ PASSWORD = "Benchmark+2026!"
 
 def prepare(database_url: str, instance: str, users: int) -> None:
     from portal import create_app
+    from portal.signature.certificate import LOCAL_DIRECTORY, local_identity
     from portal.auth.models import Firm, Role, User
     from portal.auth.passwords import hash_password
     from portal.documents.product_documents import warm
@@ -51,6 +55,7 @@ def prepare(database_url: str, instance: str, users: int) -> None:
                                  last_name=str(n), password_hash=hashed) for n in range(users)])
         db.session.commit()
         warm()
+    local_identity(Path(instance) / LOCAL_DIRECTORY)  # made once here, not by the first signature
 
 
 class Broker:
@@ -103,7 +108,7 @@ class Broker:
         self.call("connexion", "POST", "/connexion", {"csrf_token": self.token(page), "identifiant": self.email,
                                                      "mot_de_passe": PASSWORD}, expect=(302,))
 
-    def journey(self, index: int) -> None:
+    def journey(self, index: int, mobile: str = "06 12 34 56 78") -> None:
         self.call("accueil", "GET", "/")
         page = self.call("besoins", "GET", "/vente-directe/smat-active-tns/devis")
         key = re.search(r'name="creation_key" value="([^"]+)"', page)
@@ -125,11 +130,82 @@ class Broker:
         self.call("coordonnees", "POST", f"/devis/{quote}/coordonnees", {
             "csrf_token": self.token(page), "civilite": "Madame", "nom": "Lefèvre", "prenom": "Élodie",
             "date_naissance": "1978-05-04", "adresse": "3 rue de Montmoreau", "code_postal": "16000", "ville": "16015",
-            "pays": "France", "telephone_portable": "06 12 34 56 78", "email": f"client{index}@exemple.fr",
+            "pays": "France", "telephone_portable": mobile, "email": f"client{index}@exemple.fr",
             "action": "suivant"}, expect=(302,))
         page = self.call("recapitulatif", "GET", f"/devis/{quote}/recapitulatif")
         self.call("valider", "POST", f"/devis/{quote}/valider", {"csrf_token": self.token(page)}, expect=(302,))
         self.call("recherche", "GET", "/portefeuille?nom=lef")
+
+
+class Outbox:
+    """The messages the portal queued, read from its database as the prospect's phone and
+    mailbox would receive them (the bench shares the web's encryption key)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def _last(self, channel, to: str) -> str:
+        from portal.extensions import db
+        from portal.messaging.models import Message
+
+        with self.app.app_context():
+            text = db.session.scalars(db.select(Message.body_text).where(Message.channel == channel, Message.to == to)
+                                      .order_by(Message.id.desc()).limit(1)).first()
+            db.session.remove()
+        return text or ""
+
+    def link(self, email: str) -> str:
+        from portal.messaging.models import Channel
+        found = re.search(r"https?://[^/\s]+(/souscription/\S+)", self._last(Channel.EMAIL, email))
+        return found.group(1) if found else ""
+
+    def code(self, mobile: str) -> str:
+        from portal.messaging.models import Channel
+        found = re.search(r"votre code de signature est (\d{6})", self._last(Channel.SMS, mobile))
+        return found.group(1) if found else ""
+
+
+def mobile_of(index: int) -> tuple[str, str]:
+    """A French mobile of its own per prospect: (as typed, E.164)."""
+    digits = f"{index % 10 ** 8:08d}"
+    return "06 " + " ".join(digits[i:i + 2] for i in range(0, 8, 2)), "+336" + digits
+
+
+class Prospect(Broker):
+    """The client of a quote just issued: its own browser, on the e-mail's link."""
+
+    def subscribe_and_sign(self, link: str, mobile: str, e164: str, outbox: Outbox) -> None:
+        page = self.call("lien", "GET", link)
+        self.call("lien", "POST", link, {"csrf_token": self.token(page), "date_naissance": "1978-05-04"}, expect=(302,))
+        steps = {
+            1: {"civilite": "Madame", "nom": "Lefèvre", "prenom": "Élodie", "nir": "278051601512303", "mobile": mobile,
+                "tns": "on", "conjoint_prenom": "Marc", "conjoint_nom": "Lefèvre", "conjoint_nir": "180022A00401273",
+                "enfant1_prenom": "Zoé", "enfant1_nom": "Lefèvre", "enfant1_date_naissance": "01/07/2012",
+                "enfant2_prenom": "Hugo", "enfant2_nom": "Lefèvre", "enfant2_date_naissance": "03/09/2015"},
+            2: {"connaissance": "on"},
+            3: {"titulaire": "Élodie Lefèvre", "iban": "FR7630006000011234567890189", "periodicite": "mensuel",
+                "jour_prelevement": "5"},
+        }
+        for number, answers in steps.items():
+            page = self.call(f"etape{number}", "GET", f"{link}/etape/{number}")
+            self.call(f"etape{number}", "POST", f"{link}/etape/{number}", {"csrf_token": self.token(page), **answers},
+                      expect=(302,))
+        page = self.call("etape4", "GET", f"{link}/etape/4")
+        self.call("etape4", "POST", f"{link}/signature-choisie", {"csrf_token": self.token(page),
+                                                                  "signature": "electronique"}, expect=(302,))
+        base = link + "/signature"
+        page = self.call("signature_debut", "GET", base)
+        self.call("signature_debut", "POST", base, {"csrf_token": self.token(page), "tentative": "0"}, expect=(302,))
+        for index in (1, 2, 3):
+            page = self.call("document", "GET", f"{base}/document/{index}")
+            self.call("document_page", "GET", f"{base}/document/{index}/page/1.png")
+            key = re.search(r'name="document" value="([0-9a-f]{64})"', page)
+            self.call("accepter", "POST", f"{base}/document/{index}", {
+                "csrf_token": self.token(page), "document": key.group(1) if key else "", "consentement_1": "oui",
+                "consentement_2": "oui", "consentement_3": "oui"}, expect=(302,))
+        page = self.call("signer", "GET", f"{base}/signer")
+        self.call("signer", "POST", f"{base}/signer", {"csrf_token": self.token(page), "code": outbox.code(e164),
+                                                       "condition_1": "oui", "condition_2": "oui"}, expect=(302,))
 
 
 def percentiles(values: list[float]) -> dict:
@@ -139,12 +215,19 @@ def percentiles(values: list[float]) -> dict:
             "p99_ms": round(pick(0.99), 1), "mean_ms": round(statistics.fmean(ordered) * 1000, 1)}
 
 
+def _reader(database_url: str, instance: str, secret_key: str, encryption_key: str):
+    from portal import create_app
+    return create_app({"INSTANCE_PATH": instance, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": secret_key,
+                       "FIELD_ENCRYPTION_KEY": encryption_key})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.journey")
     parser.add_argument("--database-url", default="", help="a database of its own (emptied); SQLite in a temporary folder by default")
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--sign-every", type=int, default=4, help="one journey in N goes on to the signature (0: none)")
     args = parser.parse_args(argv)
 
     from portal.clock import today
@@ -153,8 +236,10 @@ def main(argv: list[str] | None = None) -> int:
         database_url = args.database_url or f"sqlite:///{instance}/load.db"
         prepare(database_url, instance, args.users)
         port = _free_port()
-        env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": instance, "SECRET_KEY": secrets.token_urlsafe(48),
-               "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(), "GUNICORN_BIND": f"127.0.0.1:{port}",
+        secret_key, encryption_key = secrets.token_urlsafe(48), Fernet.generate_key().decode()
+        outbox = Outbox(_reader(database_url, instance, secret_key, encryption_key))
+        env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": instance, "SECRET_KEY": secret_key,
+               "FIELD_ENCRYPTION_KEY": encryption_key, "GUNICORN_BIND": f"127.0.0.1:{port}",
                "WEB_CONCURRENCY": str(args.workers), "GUNICORN_ACCESS_LOG": "/dev/null", "GUNICORN_LOG_LEVEL": "warning"}
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "wsgi:app"], cwd=ROOT, env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -165,13 +250,21 @@ def main(argv: list[str] | None = None) -> int:
             lock = threading.Lock()
             stop = time.monotonic() + args.seconds
             counts = [0] * args.users
+            signatures = [0] * args.users
 
             def user(n: int) -> None:
                 broker = Broker(port, f"courtier{n}@charge.example", effect, results, lock)
                 broker.login()
                 while time.monotonic() < stop:
-                    broker.journey(n * 100_000 + counts[n])
+                    index = n * 100_000 + counts[n]
+                    mobile, e164 = mobile_of(index)
+                    broker.journey(index, mobile)
                     counts[n] += 1
+                    if args.sign_every and (counts[n] - 1) % args.sign_every == 0 and time.monotonic() < stop:
+                        link = outbox.link(f"client{index}@exemple.fr")
+                        if link:
+                            Prospect(port, "", effect, results, lock).subscribe_and_sign(link, mobile, e164, outbox)
+                            signatures[n] += 1
 
             started = time.perf_counter()
             threads = [threading.Thread(target=user, args=(n,)) for n in range(args.users)]
@@ -189,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         "database": database_url.split(":", 1)[0], "users": args.users, "workers": args.workers,
         "seconds": round(elapsed, 1), "requests": len(every), "requests_per_s": round(len(every) / elapsed, 1),
         "journeys": sum(counts), "quotes_issued_per_s": round(len(results.get("valider", [])) / elapsed, 2),
+        "signatures": sum(signatures),
         "errors": len(errors), "first_errors": errors[:5], "all": percentiles(every),
         "steps": {step: percentiles(values) for step, values in sorted(results.items())},
     }, ensure_ascii=False))

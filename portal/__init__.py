@@ -47,6 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .portfolio.views import bp as portfolio_bp
     from .quotes.views import bp as quotes_bp
     from .subscription.views import bp as subscription_bp
+    from .signature.views import bp as signature_bp
     from .cli import register_cli
     from .formatting import register_filters
 
@@ -61,6 +62,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(portfolio_bp)
     app.register_blueprint(quotes_bp)
     app.register_blueprint(subscription_bp)
+    app.register_blueprint(signature_bp)
     register_cli(app)
     register_filters(app)
     _register_errors(app)

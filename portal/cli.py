@@ -63,6 +63,14 @@ def daily() -> None:
     click.echo(f"Devis expirés : {report.expired} ; devis arrivant à expiration signalés : {report.warned}.")
 
 
+@portal_cli.command("signatures")
+def signatures() -> None:
+    """Fail the electronic signatures left 30 minutes without a step (run every few minutes)."""
+    from .signature.service import expire_abandoned
+
+    click.echo(f"Signatures abandonnées : {expire_abandoned()}.")
+
+
 @portal_cli.command("rotate-encryption-key")
 def rotate_encryption_key() -> None:
     """Encrypt again with the first key of FIELD_ENCRYPTION_KEY all the encrypted data."""

@@ -17,7 +17,7 @@ from flask_wtf.csrf import generate_csrf
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import limiter, login_manager
-from . import accounts, links, login as logins
+from . import accounts, client_links, links, login as logins
 from .errors import AuthError, InvalidInput, InvalidLink
 from .forms import ChangePasswordForm, FirstConnectionForm, InitPasswordForm, LoginForm, add_errors, add_form_error
 from .sessions import SESSION_EPOCH
@@ -181,3 +181,25 @@ def change_password():
             flash(f"{PASSWORD_CHANGED} Vous pouvez vous connecter.", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/change_password.html", form=form, logged_in=logged_in)
+
+
+@bp.route(client_links.CLIENT_LINK_PATH + "<token>", methods=["GET", "POST"])
+@limiter.limit(PASSWORD_LIMIT, methods=["POST"])
+def client_password(token: str):
+    """The adhesion e-mail's link: the client creates the password of its client space."""
+    try:
+        account = client_links.account_for_client_link(token)
+    except InvalidLink:
+        return render_template("auth/client_link_invalid.html"), 410
+    form = InitPasswordForm()
+    if form.validate_on_submit():
+        try:
+            client_links.set_client_password(token, form.nouveau_mot_de_passe.data, form.confirmation.data)
+        except InvalidLink:
+            return render_template("auth/client_link_invalid.html"), 410
+        except InvalidInput as refusal:
+            add_errors(form.nouveau_mot_de_passe, refusal.errors.get("new_password", []))
+            add_errors(form.confirmation, refusal.errors.get("confirmation", []))
+        else:
+            return render_template("auth/client_password_set.html", account=account)
+    return render_template("auth/init_password.html", form=form, user=account)

@@ -26,7 +26,7 @@ from ..catalog.loader import get_catalog
 from ..catalog.model import Catalog, Formula, FormulaGuarantees, Option, Product
 from ..formatting import money
 from ..messaging.service import File
-from .render import PDF_CONTENT_TYPE, TEMPLATES_DIR, render_pdf
+from .render import PDF_CONTENT_TYPE, TEMPLATES_DIR, render_html, render_pdf
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,20 @@ def guarantee_values(guarantees: FormulaGuarantees) -> list[tuple[str, str, str]
     return values
 
 
+def product_document_html(product: Product, kind: str) -> str:
+    """A product-wide document (IPID, règles générales) as HTML, for a page that shows it
+    rather than links to it; KeyError for an unknown or per-formula kind."""
+    spec = KINDS[kind]
+    if spec.per_formula:
+        raise KeyError(kind)
+    return render_html(spec.template, _context(get_catalog(), product, spec, None))
+
+
 def _render(catalog: Catalog, product: Product, spec: Kind, formula: Formula | None) -> bytes:
+    return render_pdf(spec.template, _context(catalog, product, spec, formula))
+
+
+def _context(catalog: Catalog, product: Product, spec: Kind, formula: Formula | None) -> dict:
     by_formula = catalog.guarantees.by_formula
     context = {
         "catalog": catalog, "insurer": catalog.insurer, "product": product, "title": spec.title,
@@ -156,7 +169,7 @@ def _render(catalog: Catalog, product: Product, spec: Kind, formula: Formula | N
         guarantees = by_formula[formula.code]
         context.update(formula=formula, guarantees=guarantees, guarantee_lines=guarantee_values(guarantees),
                        reimbursements=examples_for(catalog, formula.code))
-    return render_pdf(spec.template, context)
+    return context
 
 
 def _option_detail(catalog: Catalog, option: Option) -> str:

@@ -20,8 +20,8 @@ from ..extensions import db
 from ..formatting import day, folded, moment
 from .models import JournalEntry
 
-#: object_type → the status enum of the entities registered with @tracked.
-STATUS_ENUMS: dict[str, type[enum.Enum]] = {}
+#: object_type → the status enums of the entities registered with @tracked.
+STATUS_ENUMS: dict[str, list[type[enum.Enum]]] = {}
 
 
 class TransitionRefused(Exception):
@@ -43,23 +43,30 @@ class AgendaNote:
     quote_id: int | None = None
 
 
-def tracked(object_type: str, transitions: Mapping[enum.Enum, frozenset]):
-    """Class decorator for a model with a `status` column: its journal name and transition table."""
+def tracked(object_type: str, transitions: Mapping[enum.Enum, frozenset], field: str = "status"):
+    """Class decorator for a model with a status column (`field`): its journal name and transition
+    table. A model with two independent statuses (a contract's signature and its progress) is
+    decorated once for each, with status enums whose codes differ."""
     def register(cls):
+        statuses = type(next(iter(transitions)))
         cls.journal_type = object_type
-        cls.status_transitions = transitions
-        STATUS_ENUMS[object_type] = type(next(iter(transitions)))
+        cls.status_fields = {**getattr(cls, "status_fields", {}), statuses: (field, transitions)}
+        if field == "status":
+            cls.status_transitions = transitions
+        STATUS_ENUMS.setdefault(object_type, []).append(statuses)
         return cls
     return register
 
 
 def transition(obj, to_status: enum.Enum, *, actor, action: str, detail: str | None = None,
                agenda: AgendaNote | None = None) -> JournalEntry:
-    """`obj.status` becomes `to_status` if its table allows it (TransitionRefused otherwise)."""
-    current = obj.status
-    if to_status not in type(obj).status_transitions[current]:
+    """The status column of `to_status`'s kind becomes `to_status` if its table allows it
+    (TransitionRefused otherwise)."""
+    field, transitions = type(obj).status_fields[type(to_status)]
+    current = getattr(obj, field)
+    if to_status not in transitions[current]:
         raise TransitionRefused(f"« {label(current)} » ne peut pas passer à « {label(to_status)} ».")
-    obj.status = to_status
+    setattr(obj, field, to_status)
     return record(actor=actor, object_type=type(obj).journal_type, object_id=obj.id, action=action,
                   from_status=current, to_status=to_status, detail=detail,
                   firm_id=getattr(obj, "firm_id", None), agenda=agenda)
@@ -101,11 +108,12 @@ def label(status: enum.Enum | str | None, object_type: str | None = None) -> str
         return ""
     if isinstance(status, enum.Enum):
         return getattr(status, "label", status.value)
-    statuses = STATUS_ENUMS.get(object_type or "")
-    try:
-        return statuses(status).label if statuses else status
-    except ValueError:
-        return status
+    for statuses in STATUS_ENUMS.get(object_type or "", ()):
+        try:
+            return statuses(status).label
+        except ValueError:
+            continue
+    return status
 
 
 def _code(status: str | enum.Enum | None) -> str | None:

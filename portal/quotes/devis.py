@@ -38,8 +38,13 @@ def render_devis(quote, catalog: Catalog, broker) -> bytes:
 
 def render_bia(quote, catalog: Catalog, broker) -> bytes:
     context = quote_context(quote, catalog, broker)
-    context["pieces"] = [doc for doc in catalog.supporting_documents if _asked(doc.when, quote, context["product"])]
+    context["pieces"] = supporting_pieces(quote, catalog, context["product"])
     return render_pdf("bia.html", context)
+
+
+def supporting_pieces(quote, catalog: Catalog, product) -> list:
+    """The supporting documents the subscriber of `quote` sends, as the catalog lists them."""
+    return [doc for doc in catalog.supporting_documents if _asked(doc.when, quote, product)]
 
 
 def _asked(when: str, quote, product) -> bool:

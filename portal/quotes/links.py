@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, exists, select, update
-from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
+from sqlalchemy import DateTime, ForeignKey, Integer, String, select, update
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import PARIS, now
 from ..extensions import db
@@ -53,6 +53,6 @@ def is_revoked(link: CustomerLink) -> bool:
 
 def number_subscribed(link: CustomerLink) -> bool:
     """True when a version of the link's quote number is "Souscrit" (this one or another)."""
-    version = aliased(Quote)
-    return bool(db.session.scalar(select(exists().where(
-        version.number == link.quote.number, version.status == QuoteStatus.SOUSCRIT))))
+    # A plain SELECT … LIMIT 1: its compiled form is cached, unlike an EXISTS over a fresh alias.
+    return db.session.scalar(select(Quote.id).where(
+        Quote.number == link.quote.number, Quote.status == QuoteStatus.SOUSCRIT).limit(1)) is not None

@@ -202,3 +202,11 @@ def verify_code(subject: str, code: str) -> None:
         raise TooManyAttempts()
     db.session.commit()
     raise WrongCode(MAX_ATTEMPTS - attempts)
+
+
+def cancel_code(subject: str) -> None:
+    """The signature stopped (failed, restarted, or the seal could not be applied): the code
+    sent stops working, and the next send_code sends a new one. In the caller's transaction."""
+    db.session.execute(update(SignatureCode).where(SignatureCode.subject == subject,
+                                                   SignatureCode.status != CodeStatus.BLOCKED.value)
+                       .values(status=CodeStatus.BLOCKED.value).execution_options(synchronize_session=False))

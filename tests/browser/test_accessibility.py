@@ -9,6 +9,7 @@ from bench.setup import ready_draft
 from portal.extensions import db
 from portal.messaging.models import Message
 from portal.quotes.service import issue_quote
+from tests.browser.subscription_steps import fill_payment, fill_personal, open_link
 from tests.conftest import PASSWORD
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
@@ -61,6 +62,46 @@ def test_public_and_customer_pages(live_server, page, dossier):
     page.get_by_text("Votre conseiller").first.wait_for()
     problems["link: quote"] = violations(page)
     assert {path: found for path, found in problems.items() if found} == {}
+
+
+def test_every_subscription_step_and_its_error_states(live_server, page, dossier):
+    problems = {}
+    open_link(page, live_server + dossier["link"])
+    page.get_by_role("link", name="Souscrire").click()
+    page.get_by_role("heading", name="Merci de compléter vos coordonnées").wait_for()
+    problems["1"] = violations(page)
+    page.locator("#nir").fill("178051601512354")
+    page.locator("#mobile").fill("05 45 00 00 00")
+    page.get_by_role("button", name="Suivant").click()
+    page.locator("#nir-error").wait_for()
+    problems["1: errors"] = violations(page)
+    page.locator("#mobile").fill("06 12 34 56 78")
+    fill_personal(page)
+    page.get_by_role("button", name="Suivant").click()
+    page.get_by_role("heading", name="Informations contractuelles").wait_for()
+    problems["2"] = violations(page)
+    page.get_by_role("button", name="Suivant").click()
+    page.locator("#connaissance-error").wait_for()
+    problems["2: errors"] = violations(page)
+    page.get_by_label("J'ai pris connaissance du Document d'Information").check()
+    page.get_by_role("button", name="Suivant").click()
+    page.get_by_role("heading", name="Informations de paiement").wait_for()
+    problems["3"] = violations(page)
+    page.get_by_role("button", name="Signer le contrat").click()
+    page.locator("#iban-error").wait_for()
+    problems["3: errors"] = violations(page)
+    fill_payment(page)
+    page.get_by_role("button", name="Signer le contrat").click()
+    page.get_by_role("heading", name="Confirmation").wait_for()
+    problems["4"] = violations(page)
+    page.get_by_role("button", name="Valider mon choix").click()
+    page.locator("#signature-error").wait_for()
+    problems["4: errors"] = violations(page)
+    page.get_by_text("Signature manuscrite", exact=True).click()
+    page.get_by_role("button", name="Valider mon choix").click()
+    page.wait_for_load_state()
+    problems["4: chosen"] = violations(page)
+    assert {step: found for step, found in problems.items() if found} == {}
 
 
 def test_broker_pages(live_server, page, broker, dossier):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 
+from .signing import Prospect, identity_made_on, link_of
 from .smtp_server import Certificate, SmtpServer
 from .wizard import TODAY, Wizard
 
@@ -47,3 +48,22 @@ def smtp_mail(app, smtp_server):
 def smtp_certificate(tmp_path_factory) -> Certificate:
     """A self-signed certificate for 127.0.0.1, to run the server with STARTTLS or TLS."""
     return Certificate.create(tmp_path_factory.mktemp("smtp-tls"))
+
+
+@pytest.fixture(scope="session")
+def signing_instance(tmp_path_factory):
+    """An instance folder whose local certificates were made before the tests' frozen days."""
+    folder = tmp_path_factory.mktemp("signing-instance")
+    return folder, identity_made_on("2026-01-01", folder / "signing")
+
+
+@pytest.fixture
+def signing_dossier(app, wizard, outbox, signing_instance):
+    """A quote issued to Jean Dupont on 20/11/2026 (the `wizard`'s day), its link confirmed in the
+    prospect's browser (tests/integration/signing.py), the portal's certificates from before."""
+    previous = app.config["INSTANCE_PATH"]
+    app.config["INSTANCE_PATH"] = str(signing_instance[0])
+    assert wizard.walk().status_code == 302
+    link = link_of(outbox()[0])
+    yield wizard.quote_id, Prospect(app, link).confirm_birth_date()
+    app.config["INSTANCE_PATH"] = previous

@@ -1,0 +1,103 @@
+"""The client-space account made at signature, and the e-mailed link that creates its password.
+
+The client's e-mail is its identifier (one account per address). The link is single-use,
+only its SHA-256 is stored, and it lives CLIENT_LINK_LIFETIME: the adhesion e-mail is not
+always opened the day it arrives. A new link replaces the unused ones.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import as_utc, now
+from ..extensions import db
+from ..journal.service import record
+from ..security import hash_token, new_token
+from .errors import InvalidInput, InvalidLink
+from .links import new_password_errors
+from .models import ClientAccount
+from .passwords import hash_password
+
+CLIENT_LINK_LIFETIME = timedelta(days=7)
+CLIENT_LINK_PATH = "/espace-client/mot-de-passe/"
+
+
+class ClientPasswordLink(db.Model):
+    __tablename__ = "client_password_link"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("client_account.id"), nullable=False, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, nullable=False)
+
+    account: Mapped[ClientAccount] = relationship()
+
+
+def client_account_for(email: str, person_id: int | None) -> ClientAccount:
+    """The account of this address, created (without a password) when it has none; in the
+    caller's transaction. Two signatures at once for the same address make one account."""
+    address = email.strip().lower()
+    account = db.session.scalar(select(ClientAccount).where(ClientAccount.email == address))
+    if account is not None:
+        if account.person_id is None:
+            account.person_id = person_id
+        return account
+    account = ClientAccount(email=address, person_id=person_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(account)
+    except IntegrityError:
+        return db.session.scalar(select(ClientAccount).where(ClientAccount.email == address))
+    return account
+
+
+def new_client_link(account: ClientAccount) -> str:
+    """A link to create (or reset) the account's password; the unused ones stop working.
+    Returns the token, which only the e-mail keeps. The caller commits."""
+    db.session.execute(delete(ClientPasswordLink).where(ClientPasswordLink.account_id == account.id,
+                                                        ClientPasswordLink.used_at.is_(None)))
+    token, digest = new_token()
+    db.session.add(ClientPasswordLink(account_id=account.id, token_hash=digest,
+                                      expires_at=now() + CLIENT_LINK_LIFETIME))
+    return token
+
+
+def _live_link(token: str, at: datetime) -> ClientPasswordLink:
+    if not token or len(token) > 200:
+        raise InvalidLink()
+    row = db.session.scalar(select(ClientPasswordLink).where(ClientPasswordLink.token_hash == hash_token(token)))
+    if row is None or row.used_at is not None or as_utc(row.expires_at) <= at or not row.account.active:
+        raise InvalidLink()
+    return row
+
+
+def account_for_client_link(token: str) -> ClientAccount:
+    return _live_link(token, now()).account
+
+
+def set_client_password(token: str, new_password: str, confirmation: str) -> ClientAccount:
+    """The broker's password policy; the link is spent by one UPDATE, so of two simultaneous
+    submissions one wins and the other is told the link has served."""
+    at = now()
+    row = _live_link(token, at)
+    errors = new_password_errors(new_password, confirmation)
+    if errors:
+        raise InvalidInput(errors)
+    claimed = db.session.execute(update(ClientPasswordLink).where(
+        ClientPasswordLink.id == row.id, ClientPasswordLink.used_at.is_(None)).values(used_at=at)).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise InvalidLink()
+    account = row.account
+    first_time = account.password_hash is None
+    account.password_hash = hash_password(new_password)
+    account.session_epoch += 1
+    record(actor="client", object_type="client_account", object_id=account.id,
+           action="password_initialised" if first_time else "password_reset")
+    db.session.commit()
+    return account
