@@ -125,8 +125,9 @@ def export_100k(quick: bool) -> None:
 
     clients = 10_000 if quick else 50_000  # two quote versions per client on average: ≈ 100 000 rows
     run = portfolio.export_run(clients)
+    # decrypt_s: the e-mail and mobile columns' Fernet decryption alone, which the raw SELECT skips.
     emit("export_100k_vs_raw", run["export_s"] / run["raw_s"], rows=run["rows"], export_s=round(run["export_s"], 2),
-         raw_s=round(run["raw_s"], 2))
+         raw_s=round(run["raw_s"], 2), decrypt_s=round(run["decrypt_s"], 2))
     emit("export_100k_rss_mb", run["rss_growth_mb"], rows=run["rows"])
 
 
