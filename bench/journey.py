@@ -1,6 +1,7 @@
 """Load test of the broker journey against gunicorn on loopback, bounded in time.
 
     python -m bench.journey [--database-url URL] [--users 8] [--seconds 60] [--workers 5] [--job-workers 1]
+                            [--job-workers-nice 10]
 
 Each virtual broker logs in once, then repeats what a broker does all day: Accueil (agenda),
 Vente directe › the four wizard screens, "Valider et envoyer le devis au client" (the issued
@@ -184,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--job-workers", type=int, default=1, help="`flask worker` processes beside gunicorn")
+    parser.add_argument("--job-workers-nice", type=int, default=10, help="their niceness (0: the web processes' priority)")
     args = parser.parse_args(argv)
 
     from portal.clock import today
@@ -198,7 +200,9 @@ def main(argv: list[str] | None = None) -> int:
                "WEB_CONCURRENCY": str(args.workers), "GUNICORN_ACCESS_LOG": "/dev/null", "GUNICORN_LOG_LEVEL": "warning"}
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "wsgi:app"], cwd=ROOT, env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--interval", "0.5"],
+        # Below the web processes' priority, as DEPLOYMENT.md sets them when they share a machine.
+        workers = [subprocess.Popen(["nice", "-n", str(args.job_workers_nice), sys.executable, "-m", "flask", "--app", "wsgi",
+                                     "worker", "--interval", "0.5"],
                                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                    for _ in range(args.job_workers)]
         clicks: dict = {}

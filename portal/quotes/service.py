@@ -311,11 +311,13 @@ def _person_for(quote: Quote) -> Person:
     and e-mail in the firm, else a new one; updated with the details as quoted."""
     person = quote.person
     if person is None:
-        # The e-mail is encrypted (no SQL equality): compared among the namesakes born that day.
-        person = next((namesake for namesake in db.session.scalars(select(Person).where(
+        # The e-mail is encrypted (no SQL equality): compared among the namesakes born that day,
+        # reading (and decrypting) their e-mail only, not every column of each.
+        namesakes = db.session.execute(select(Person.id, Person.email).where(
             Person.firm_id == quote.firm_id, Person.birth_date == quote.birth_date,
             Person.search_name == search_name(quote.last_name, quote.first_name)).order_by(Person.id))
-            if namesake.email == (quote.email or "")), None)
+        same = next((person_id for person_id, email in namesakes if email == (quote.email or "")), None)
+        person = db.session.get(Person, same) if same is not None else None
     if person is None:
         person = Person(firm_id=quote.firm_id)
         db.session.add(person)
@@ -356,9 +358,6 @@ def resend_quote(quote: Quote, broker) -> None:
     status = status_on(quote, today())
     if status is not QuoteStatus.VALIDE:
         raise QuoteError(f"Seul un devis « Validé » peut être renvoyé ; celui-ci est « {status.label} ».")
-    if is_preparing(quote):
-        # Its first e-mail is about to leave, with a link that would replace this one.
-        raise QuoteError("Le devis est en préparation : il part dans un instant, inutile de le renvoyer.")
     moment = now()
     claimed = db.session.execute(
         update(Quote).where(Quote.id == quote.id, Quote.status == QuoteStatus.VALIDE,
@@ -366,6 +365,10 @@ def resend_quote(quote: Quote, broker) -> None:
         .values(last_sent_at=moment).execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
         raise QuoteError("Le devis vient d'être envoyé au client : attendez une minute avant de le renvoyer.")
+    if is_preparing(quote):
+        # Its first e-mail is still to leave, with a link that would replace this one.
+        db.session.rollback()
+        raise QuoteError("Le devis est en préparation : il part dans un instant, inutile de le renvoyer.")
     product = get_catalog().product(quote.product_code)
     _send_quote_email(quote, product, broker, _document(quote))
     record(actor=broker, object_type="devis", object_id=quote.id, action="Devis renvoyé au client",

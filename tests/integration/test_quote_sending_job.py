@@ -97,8 +97,9 @@ def test_the_layout_does_not_depend_on_who_lays_it_out(app, wizard, client, outb
     assert hashlib.sha256(again).hexdigest() == hashlib.sha256(viewed).hexdigest()
 
 
-def test_resending_while_the_first_email_is_prepared_is_refused(app, wizard, client, outbox):
+def test_resending_while_the_first_email_is_prepared_is_refused(app, wizard, client, outbox, quote_day):
     wizard.walk()
+    quote_day.tick(61)  # past the minute between two sendings, and the worker has not run yet
     page = client.get(f"/devis/{wizard.quote_id}?onglet=gestion").get_data(as_text=True)
     response = client.post(f"/devis/{wizard.quote_id}/renvoyer", data={"csrf_token": csrf_token(page)},
                            follow_redirects=True)
