@@ -1,7 +1,7 @@
 """Load test of the broker journey against gunicorn on loopback, bounded in time.
 
     python -m bench.journey [--database-url URL] [--users 8] [--seconds 60] [--workers 5] [--job-workers 1]
-                            [--job-workers-nice 10]
+                            [--job-workers-nice 10] [--pause 0]
 
 Each virtual broker logs in once, then repeats what a broker does all day: Accueil (agenda),
 Vente directe › the four wizard screens, "Valider et envoyer le devis au client" (the issued
@@ -186,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--job-workers", type=int, default=1, help="`flask worker` processes beside gunicorn")
     parser.add_argument("--job-workers-nice", type=int, default=10, help="their niceness (0: the web processes' priority)")
+    parser.add_argument("--pause", type=float, default=0, help="seconds each broker waits between two journeys")
     args = parser.parse_args(argv)
 
     from portal.clock import today
@@ -220,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
                 while time.monotonic() < stop:
                     broker.journey(n * 100_000 + counts[n])
                     counts[n] += 1
+                    time.sleep(max(0.0, min(args.pause, stop - time.monotonic())))
 
             started = time.perf_counter()
             threads = [threading.Thread(target=user, args=(n,)) for n in range(args.users)]
@@ -239,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     every = [value for values in results.values() for value in values]
     print(json.dumps({
         "database": database_url.split(":", 1)[0], "users": args.users, "workers": args.workers,
+        "job_workers": args.job_workers, "pause_s": args.pause,
         "seconds": round(elapsed, 1), "requests": len(every), "requests_per_s": round(len(every) / elapsed, 1),
         "journeys": sum(counts), "quotes_issued_per_s": round(len(results.get("valider", [])) / elapsed, 2),
         "errors": len(errors), "first_errors": errors[:5], "all": percentiles(every),

@@ -21,13 +21,14 @@ def register(app) -> None:
         app = current_app._get_current_object()
         check_configuration(app.config)
         if once:
-            sent = attempted = 0
+            jobs = sent = attempted = 0
             while True:
                 result = deliver_round(app)
-                sent, attempted = sent + result.sent, attempted + result.attempted
+                jobs, sent, attempted = jobs + result.jobs, sent + result.sent, attempted + result.attempted
                 if result.jobs < BATCH and result.attempted < BATCH:
                     break
-            click.echo(f"{sent} message(s) envoyé(s), {attempted - sent} en échec (nouvel essai plus tard ou abandon).")
+            click.echo(f"{jobs} tâche(s) faite(s) ou tentée(s) ; {sent} message(s) envoyé(s), {attempted - sent} en échec "
+                       "(nouvel essai plus tard ou abandon).")
             return
 
         stop = threading.Event()

@@ -299,6 +299,10 @@ def document(quote_id: int):
         content = service.quote_document(quote)  # laid out here if the worker has not done it yet
     except LookupError:
         abort(404)
+    except OSError:  # the storage cannot be written or read right now
+        db.session.rollback()
+        flash("Le document n'a pas pu être préparé : réessayez dans un instant.", "error")
+        return redirect(url_for("quotes.show", quote_id=quote_id))
     return send_file(BytesIO(content), mimetype="application/pdf", download_name=service.document_filename(quote))
 
 

@@ -179,3 +179,27 @@ def test_a_viewer_and_a_worker_at_the_same_moment_store_one_file_and_send_one_em
         assert opened[quote_id] == (200, quote.pdf_key) and message.attachments[0].sha256 == quote.pdf_key
         assert len(storage.files_of(("quote", quote_id))) == 1
     assert db.session.scalar(db.select(db.func.count()).select_from(Job).where(Job.status == JobStatus.DONE)) == 4
+
+
+def test_flask_worker_once_prepares_the_quote_and_sends_its_email(app, wizard, smtp_mail):
+    wizard.walk()
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "1 tâche(s) faite(s) ou tentée(s) ; 1 message(s) envoyé(s), 0 en échec" in result.output
+    [mail] = smtp_mail.received
+    assert [part.get_filename() for part in mail.message.iter_attachments()] == ATTACHMENTS
+
+
+def test_opening_devis_while_the_storage_is_down_says_so_and_changes_nothing(wizard, client, monkeypatch, outbox):
+    wizard.walk()
+
+    def disk_full(content, **record):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(storage, "put", disk_full)
+    response = client.get(f"/devis/{wizard.quote_id}/document", follow_redirects=True)
+    assert response.status_code == 200
+    assert "Le document n'a pas pu être préparé : réessayez dans un instant." in text(response)
+    assert db.session.get(Quote, wizard.quote_id).pdf_key is None
+    monkeypatch.undo()
+    assert [a.filename for a in outbox()[0].attachments] == ATTACHMENTS  # the worker still does it all
