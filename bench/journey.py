@@ -1,15 +1,24 @@
 """Load test of the broker journey against gunicorn on loopback, bounded in time.
 
-    python -m bench.journey [--database-url URL] [--users 8] [--seconds 60] [--workers 5]
+    python -m bench.journey [--database-url URL] [--users 8] [--seconds 60] [--workers 5] [--job-workers 1]
+                            [--job-workers-nice 10] [--pause 0]
 
 Each virtual broker logs in once, then repeats what a broker does all day: Accueil (agenda),
-Vente directe › the four wizard screens, "Valider et envoyer le devis au client" (DEVIS.pdf
-rendered, e-mail queued), a portfolio search. One journey in `--sign-every` (4) goes on as the
+Vente directe › the four wizard screens, "Valider et envoyer le devis au client" (the issued
+version and its job committed; `flask worker` processes beside gunicorn lay out DEVIS.pdf and
+queue the e-mail), a portfolio search. One journey in `--sign-every` (4) goes on as the
 prospect of that quote: the e-mail's link, the birth date, the four subscription steps, the
 electronic signature (three documents shown and accepted, the SMS code read from the outbox,
 "Signer": sealing, proof, e-mails). Prints one JSON line: requests/s, latency percentiles per
-step and overall, errors. The database is emptied and recreated first: give it
-a database of its own (PostgreSQL for figures that mean something; SQLite by default).
+step and overall, errors, and two figures:
+
+- valider_p95_vs_screen_p95: "Valider et envoyer" p95 against the p95 of the wizard screens
+  (GET and POST of besoins, solutions, coordonnees, recapitulatif) in the same run;
+- quote_email_ready_p95_s: from the click to the e-mail ready for SMTP (its row in the outbox,
+  six attachments included), p95 over every quote issued during the run.
+
+The database is emptied and recreated first: give it a database of its own (PostgreSQL for
+figures that mean something; SQLite by default).
 """
 from __future__ import annotations
 
@@ -33,6 +42,8 @@ from .load import _free_port, _wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "Benchmark+2026!"
+SCREENS = ("besoins", "solutions", "coordonnees", "recapitulatif")
+DRAIN_SECONDS = 120  # the workers' time to finish the quotes issued at the end of the run
 
 
 def prepare(database_url: str, instance: str, users: int) -> None:
@@ -61,10 +72,11 @@ def prepare(database_url: str, instance: str, users: int) -> None:
 class Broker:
     """One virtual broker: its own cookies, its own timings."""
 
-    def __init__(self, port: int, email: str, effect: str, results: dict, lock: threading.Lock):
+    def __init__(self, port: int, email: str, effect: str, results: dict, lock: threading.Lock, clicks: dict):
         self.port, self.email, self.effect = port, email, effect
         self.cookies: dict = {}
         self.results, self.lock = results, lock
+        self.clicks = clicks  # quote id → wall-clock time of its "Valider et envoyer"
 
     def call(self, step: str, method: str, path: str, form: dict | None = None, expect=(200, 302)) -> str:
         import http.client
@@ -133,7 +145,10 @@ class Broker:
             "pays": "France", "telephone_portable": mobile, "email": f"client{index}@exemple.fr",
             "action": "suivant"}, expect=(302,))
         page = self.call("recapitulatif", "GET", f"/devis/{quote}/recapitulatif")
+        clicked = time.time()
         self.call("valider", "POST", f"/devis/{quote}/valider", {"csrf_token": self.token(page)}, expect=(302,))
+        with self.lock:
+            self.clicks[int(quote)] = clicked
         self.call("recherche", "GET", "/portefeuille?nom=lef")
 
 
@@ -145,24 +160,38 @@ class Outbox:
         self.app = app
 
     def _last(self, channel, to: str) -> str:
+        """The newest message's text; once delivered (and scrubbed), the outbox's local copy."""
         from portal.extensions import db
+        from portal.messaging.backends import local_copies, read_local_copy
         from portal.messaging.models import Message
 
         with self.app.app_context():
-            text = db.session.scalars(db.select(Message.body_text).where(Message.channel == channel, Message.to == to)
-                                      .order_by(Message.id.desc()).limit(1)).first()
+            row = db.session.execute(db.select(Message.body_text, Message.message_id, Message.scrubbed_at)
+                                     .where(Message.channel == channel, Message.to == to)
+                                     .order_by(Message.id.desc()).limit(1)).first()
             db.session.remove()
-        return text or ""
+            if row is None:
+                return ""
+            copies = local_copies(self.app)
+            copy = read_local_copy(copies, row.message_id) if row.scrubbed_at and copies else None
+        return copy.text if copy else row.body_text
 
-    def link(self, email: str) -> str:
-        from portal.messaging.models import Channel
-        found = re.search(r"https?://[^/\s]+(/souscription/\S+)", self._last(Channel.EMAIL, email))
-        return found.group(1) if found else ""
+    def _wait_for(self, pattern: str, channel, to: str, seconds: float) -> str:
+        """The workers write the e-mail (and deliver the SMS) a moment after the click."""
+        deadline = time.monotonic() + seconds
+        while True:
+            found = re.search(pattern, self._last(channel, to))
+            if found or time.monotonic() >= deadline:
+                return found.group(1) if found else ""
+            time.sleep(0.2)
 
-    def code(self, mobile: str) -> str:
+    def link(self, email: str, seconds: float = 20) -> str:
         from portal.messaging.models import Channel
-        found = re.search(r"votre code de signature est (\d{6})", self._last(Channel.SMS, mobile))
-        return found.group(1) if found else ""
+        return self._wait_for(r"https?://[^/\s]+(/souscription/\S+)", Channel.EMAIL, email, seconds)
+
+    def code(self, mobile: str, seconds: float = 10) -> str:
+        from portal.messaging.models import Channel
+        return self._wait_for(r"votre code de signature est (\d{6})", Channel.SMS, mobile, seconds)
 
 
 def mobile_of(index: int) -> tuple[str, str]:
@@ -221,6 +250,30 @@ def _reader(database_url: str, instance: str, secret_key: str, encryption_key: s
                        "FIELD_ENCRYPTION_KEY": encryption_key})
 
 
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def email_ready_delays(database_url: str, instance: str, key: str, clicks: dict) -> list[float]:
+    """Seconds from each click to its e-mail's row in the outbox, once the workers are done
+    (DRAIN_SECONDS at most); a quote still without e-mail then counts as DRAIN_SECONDS."""
+    from portal import create_app
+    from portal.extensions import db
+    from portal.messaging.models import Job, JobStatus, Message
+
+    app = create_app({"INSTANCE_PATH": instance, "SQLALCHEMY_DATABASE_URI": database_url, "FIELD_ENCRYPTION_KEY": key})
+    with app.app_context():
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while time.monotonic() < deadline and db.session.scalar(
+                db.select(db.func.count()).select_from(Job).where(Job.status == JobStatus.PENDING)):
+            db.session.rollback()
+            time.sleep(0.5)
+        ready = {int(about.split(":")[1]): created.timestamp() for about, created in db.session.execute(
+            db.select(Message.about, Message.created_at).where(Message.about.like("quote:%")))}
+    return [ready.get(quote_id, clicked + DRAIN_SECONDS) - clicked for quote_id, clicked in clicks.items()]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.journey")
     parser.add_argument("--database-url", default="", help="a database of its own (emptied); SQLite in a temporary folder by default")
@@ -228,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--sign-every", type=int, default=4, help="one journey in N goes on to the signature (0: none)")
+    parser.add_argument("--job-workers", type=int, default=1, help="`flask worker` processes beside gunicorn")
+    parser.add_argument("--job-workers-nice", type=int, default=10, help="their niceness (0: the web processes' priority)")
+    parser.add_argument("--pause", type=float, default=0, help="seconds each broker waits between two journeys")
     args = parser.parse_args(argv)
 
     from portal.clock import today
@@ -238,11 +294,18 @@ def main(argv: list[str] | None = None) -> int:
         port = _free_port()
         secret_key, encryption_key = secrets.token_urlsafe(48), Fernet.generate_key().decode()
         outbox = Outbox(_reader(database_url, instance, secret_key, encryption_key))
+        key = encryption_key
         env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": instance, "SECRET_KEY": secret_key,
-               "FIELD_ENCRYPTION_KEY": encryption_key, "GUNICORN_BIND": f"127.0.0.1:{port}",
+               "FIELD_ENCRYPTION_KEY": encryption_key, "GUNICORN_BIND": f"127.0.0.1:{port}", "MAIL_URL": "outbox",
                "WEB_CONCURRENCY": str(args.workers), "GUNICORN_ACCESS_LOG": "/dev/null", "GUNICORN_LOG_LEVEL": "warning"}
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "wsgi:app"], cwd=ROOT, env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Below the web processes' priority, as DEPLOYMENT.md sets them when they share a machine.
+        workers = [subprocess.Popen(["nice", "-n", str(args.job_workers_nice), sys.executable, "-m", "flask", "--app", "wsgi",
+                                     "worker", "--interval", "0.5"],
+                                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                   for _ in range(args.job_workers)]
+        clicks: dict = {}
         try:
             _wait_until_up(port, server)
             effect = (today().replace(day=1) + timedelta(days=32)).replace(day=1).isoformat()
@@ -253,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
             signatures = [0] * args.users
 
             def user(n: int) -> None:
-                broker = Broker(port, f"courtier{n}@charge.example", effect, results, lock)
+                broker = Broker(port, f"courtier{n}@charge.example", effect, results, lock, clicks)
                 broker.login()
                 while time.monotonic() < stop:
                     index = n * 100_000 + counts[n]
@@ -265,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
                         if link:
                             Prospect(port, "", effect, results, lock).subscribe_and_sign(link, mobile, e164, outbox)
                             signatures[n] += 1
+                    time.sleep(max(0.0, min(args.pause, stop - time.monotonic())))
 
             started = time.perf_counter()
             threads = [threading.Thread(target=user, args=(n,)) for n in range(args.users)]
@@ -273,17 +337,25 @@ def main(argv: list[str] | None = None) -> int:
             for thread in threads:
                 thread.join()
             elapsed = time.perf_counter() - started
-        finally:
             server.terminate()
-            server.wait(timeout=30)
+            delays = email_ready_delays(database_url, instance, key, clicks)
+        finally:
+            for process in [server, *workers]:
+                process.terminate()
+                process.wait(timeout=30)
     errors = results.pop("errors", [])
+    screens = [value for step in SCREENS for value in results.get(step, [])]
     every = [value for values in results.values() for value in values]
     print(json.dumps({
         "database": database_url.split(":", 1)[0], "users": args.users, "workers": args.workers,
+        "job_workers": args.job_workers, "pause_s": args.pause,
         "seconds": round(elapsed, 1), "requests": len(every), "requests_per_s": round(len(every) / elapsed, 1),
         "journeys": sum(counts), "quotes_issued_per_s": round(len(results.get("valider", [])) / elapsed, 2),
         "signatures": sum(signatures),
         "errors": len(errors), "first_errors": errors[:5], "all": percentiles(every),
+        "valider_p95_vs_screen_p95": round(p95(results["valider"]) / p95(screens), 2) if screens and results.get("valider") else None,
+        "quote_email_ready_p95_s": round(p95(delays), 2) if delays else None,
+        "quote_email_ready": percentiles(delays) if delays else None,
         "steps": {step: percentiles(values) for step, values in sorted(results.items())},
     }, ensure_ascii=False))
     return 1 if errors else 0

@@ -81,7 +81,9 @@ def _export_in_process(directory: str) -> dict:
         seconds = time.perf_counter() - start
         rss_after = _peak()
         raw = _raw_export()  # after, so that its own memory does not hide the export's
-    return {"export_s": seconds, "raw_s": raw, "rows": rows - 1, "rss_growth_mb": (rss_after - rss_before) / 1024}
+        decrypt = _decryption()
+    return {"export_s": seconds, "raw_s": raw, "rows": rows - 1, "rss_growth_mb": (rss_after - rss_before) / 1024,
+            "decrypt_s": decrypt}
 
 
 def _status_kb(field: str) -> int:
@@ -102,6 +104,20 @@ def _start_peak() -> int:
 
 def _peak() -> int:
     return _status_kb("VmHWM")
+
+
+def _decryption() -> float:
+    """What the export cannot avoid beyond the raw SELECT: decrypting the e-mail and mobile of
+    every row (Fernet: an HMAC and an AES block decryption per value), timed alone."""
+    from portal.extensions import db
+    from portal.security import decrypt
+
+    tokens = [token for row in db.session.execute(db.text("SELECT email, mobile FROM quote WHERE status = 'valide'"))
+              for token in row if token is not None]
+    start = time.perf_counter()
+    for token in tokens:
+        decrypt(token)
+    return time.perf_counter() - start
 
 
 def _raw_export() -> float:

@@ -1,7 +1,7 @@
 """Imports every module's tables, so that SQLAlchemy and Alembic know them all."""
 from .auth.models import AuthToken, Firm, LoginThrottle, User  # noqa: F401
 from .journal.models import JournalEntry  # noqa: F401
-from .messaging.models import Attachment, Message  # noqa: F401
+from .messaging.models import Attachment, Job, Message  # noqa: F401
 from .numbering import NumberSequence  # noqa: F401
 from .quotes.links import CustomerLink  # noqa: F401
 from .quotes.models import Person, Quote  # noqa: F401

@@ -146,12 +146,24 @@ def login(client):
     return do
 
 
+def run_jobs(app) -> int:
+    """Run every due background job, as the worker does within seconds; say how many ran."""
+    from portal.messaging.jobs import run_due_jobs
+
+    with app.app_context():
+        ran = run_due_jobs(app, "tests", limit=10_000)
+        db.session.remove()
+    db.session.expire_all()
+    return ran
+
+
 @pytest.fixture
 def outbox(app):
-    """The messages queued so far, oldest first."""
+    """The messages queued so far, oldest first, once the due background jobs (which queue the
+    quote e-mails) have run."""
     from portal.messaging.models import Message
 
     def read():
-        db.session.expire_all()
+        run_jobs(app)
         return db.session.scalars(db.select(Message).order_by(Message.id)).all()
     return read

@@ -10,7 +10,7 @@ import enum
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -84,3 +84,34 @@ class Attachment(db.Model):
 
     def __init__(self, *, content: bytes, **fields):
         super().__init__(content=content, size=len(content), sha256=hashlib.sha256(content).hexdigest(), **fields)
+
+
+class JobStatus(str, enum.Enum):
+    PENDING = "pending"   # waiting for a worker (first try or a retry)
+    DONE = "done"         # its work committed, with its result
+    FAILED = "failed"     # gave up after the last retry; the error is kept
+
+
+class Job(db.Model):
+    """Work a click implies but need not wait for (render a PDF, then queue its e-mail…),
+    written in the click's transaction and done by a worker with the messages' lease, retry
+    and backoff. The payload holds ids only: what the work reads, it reads from the database."""
+    __tablename__ = "job"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60), nullable=False)
+    payload: Mapped[dict] = mapped_column(JSON, nullable=False)
+    status: Mapped[JobStatus] = mapped_column(
+        Enum(JobStatus, name="job_status", native_enum=False, create_constraint=True, length=20,
+             values_callable=lambda e: [m.value for m in e]),
+        default=JobStatus.PENDING, nullable=False, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, nullable=False, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, nullable=False)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the job is about, "quote:12": the object's page shows that its work is under way.
+    about: Mapped[str | None] = mapped_column(String(60), index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_by: Mapped[str | None] = mapped_column(String(100))

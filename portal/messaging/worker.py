@@ -1,10 +1,10 @@
-"""The worker: delivers the due messages of the outbox, retries with backoff, records failures.
+"""The worker: runs the due jobs, then delivers the due messages of the outbox; retries with
+backoff, records failures.
 
-Claiming a message is a short transaction that sets a lease (locked_until, locked_by) on its
-row; the delivery happens outside any transaction, then a second short transaction records
-the result, only if the lease is still ours. On PostgreSQL the claim reads the row with
-`FOR UPDATE SKIP LOCKED`, so several `flask worker` processes share the queue without
-waiting on one another; on SQLite the conditional UPDATE of the lease decides who won.
+Messages and jobs share one lease (see lease.py): claiming is a short transaction that sets
+the lease on the row; the delivery happens outside any transaction, then a second short
+transaction records the result, only if the lease is still ours. Several `flask worker`
+processes, on one machine or many, share both queues without waiting on one another.
 
 A message is handed to the backend at most once per claim, and a claim is never given to
 two workers. The only way a message can go out twice is a worker dying after the SMTP
@@ -20,30 +20,25 @@ scrubbed the same way.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import socket
 import threading
-import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ..clock import now
 from ..extensions import db
 from .backends import DeliveryError, backend_for
+from .jobs import run_due_jobs
+from .lease import MAX_ATTEMPTS, backoff, claim_next, failure_values, release, worker_name  # noqa: F401  MAX_ATTEMPTS, backoff: read here by callers
 from .models import Attachment, Delivery, Message
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8                       # the 8th failure marks the message failed
-FIRST_DELAY = timedelta(seconds=30)    # then 1, 2, 4, 8, 16, 32 min… capped at MAX_DELAY
-MAX_DELAY = timedelta(hours=1)
-LEASE = timedelta(minutes=15)          # far longer than one delivery (SMTP timeout 30 s)
 ERROR_LENGTH = 2000
-BATCH = 50                             # messages per round
+BATCH = 50                             # jobs, then messages, per round
 FAILED_RETENTION = timedelta(days=7)   # a failed message can be sent again that long
 LINK = re.compile(r"https?://\S+")
 REDACTED_LINK = "[lien retiré après l'envoi]"
@@ -62,71 +57,29 @@ def _scrubbed(body_text: str) -> dict:
     return {"body_text": redact_links(body_text), "body_html": None, "scrubbed_at": now()}
 
 
-def backoff(attempts: int) -> timedelta:
-    """Delay before the next try of a message that has failed `attempts` times (≥ 1)."""
-    if attempts < 1:
-        raise ValueError("attempts counts the failed tries, from 1")
-    if attempts > 16:  # 30 s × 2^16 is already far beyond the cap
-        return MAX_DELAY
-    return min(FIRST_DELAY * 2 ** (attempts - 1), MAX_DELAY)
-
-
 @dataclass
 class Round:
+    jobs: int = 0
     attempted: int = 0
     sent: int = 0
 
 
-def _worker_name() -> str:
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{threading.get_ident() % 100000}"
-
-
-def _claimable(moment: datetime):
-    return (
-        Message.status == Delivery.PENDING,
-        Message.next_attempt_at <= moment,
-        or_(Message.locked_until.is_(None), Message.locked_until <= moment),
-    )
-
-
 def _claim_next(worker: str) -> tuple[Message, str] | None:
     """Take the lease on the oldest due message; None when nothing is due."""
-    session = db.session
-    postgres = db.engine.dialect.name == "postgresql"
-    # On SQLite another worker may take the row between the SELECT and the UPDATE: try the next.
-    for _ in range(100):
-        moment = now()
-        query = select(Message.id).where(*_claimable(moment)).order_by(Message.created_at, Message.id).limit(1)
-        if postgres:
-            query = query.with_for_update(skip_locked=True)
-        message_id = session.scalar(query)
-        if message_id is None:
-            session.commit()
-            return None
-        token = f"{worker}:{uuid.uuid4().hex[:12]}"
-        claimed = session.execute(
-            update(Message).where(Message.id == message_id, *_claimable(moment))
-            .values(locked_until=moment + LEASE, locked_by=token)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        session.commit()
-        if claimed == 1:
-            message = session.scalars(
-                select(Message).options(selectinload(Message.attachments)).where(Message.id == message_id)
-            ).one()
-            # Delivered detached, outside any transaction: no lock is held while the network is slow.
-            session.expunge(message)
-            session.commit()
-            return message, token
-    return None
+    claim = claim_next(Message, Delivery.PENDING, worker)
+    if claim is None:
+        return None
+    message_id, token = claim
+    message = db.session.scalars(
+        select(Message).options(selectinload(Message.attachments)).where(Message.id == message_id)).one()
+    # Delivered detached, outside any transaction: no lock is held while the network is slow.
+    db.session.expunge(message)
+    db.session.commit()
+    return message, token
 
 
 def _record(message_id: int, token: str, values: dict) -> bool:
-    done = db.session.execute(
-        update(Message).where(Message.id == message_id, Message.locked_by == token)
-        .values(locked_until=None, locked_by=None, **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    done = release(Message, message_id, token, values)
     if done and "scrubbed_at" in values:
         _drop_attachment_contents(message_id)
     db.session.commit()
@@ -177,25 +130,24 @@ def _record_failure(message: Message, token: str, error: Exception) -> None:
     else:
         text, permanent = f"{type(error).__name__}: {error}", False
         logger.exception("Message %s: unexpected error while delivering", message.id)
-    values = {"attempts": attempts, "last_error": text[:ERROR_LENGTH]}
-    if permanent or attempts >= MAX_ATTEMPTS:
-        values["status"] = Delivery.FAILED
-        values["failed_at"] = now()
+    values = failure_values(attempts, text, permanent, Delivery.FAILED, ERROR_LENGTH)
+    if values.get("status") is Delivery.FAILED:
         # An error line for the alerting; the back-office also lists it (/gestion/messages-en-echec).
         logger.error("Message %s (%s, %s, about %s) failed for good after %d attempt(s): %s",
                      message.id, message.channel.value, message.message_id, message.about or "-", attempts, text)
     else:
-        values["next_attempt_at"] = now() + backoff(attempts)
         logger.warning("Message %s (%s) attempt %d failed, next try at %s: %s",
                        message.id, message.channel.value, attempts, values["next_attempt_at"].isoformat(timespec="seconds"), text)
     _record(message.id, token, values)
 
 
 def deliver_round(app, limit: int = BATCH, stop: threading.Event | None = None) -> Round:
-    """Deliver up to `limit` due messages, oldest first; say how many were tried and sent."""
+    """Run up to `limit` due jobs (they may queue messages), then deliver up to `limit` due
+    messages, oldest first; say how many jobs were run and messages tried and sent."""
     result = Round()
-    worker = _worker_name()
+    worker = worker_name()
     with app.app_context():
+        result.jobs = run_due_jobs(app, worker, limit, stop)
         scrub_old_failures()
         while result.attempted < limit and not (stop and stop.is_set()):
             claim = _claim_next(worker)
@@ -213,7 +165,7 @@ def deliver_due(app, limit: int = BATCH) -> int:
 
 
 def run_worker(app, stop_event: threading.Event, interval: float = 2.0, limit: int = BATCH) -> None:
-    """Deliver due messages every `interval` seconds until `stop_event` is set.
+    """Run due jobs and deliver due messages every `interval` seconds until `stop_event` is set.
 
     An error (database unreachable, say) is logged and the loop goes on at the next round.
     """
@@ -221,7 +173,8 @@ def run_worker(app, stop_event: threading.Event, interval: float = 2.0, limit: i
     while not stop_event.is_set():
         busy = False
         try:
-            busy = deliver_round(app, limit, stop_event).attempted >= limit
+            result = deliver_round(app, limit, stop_event)
+            busy = result.jobs >= limit or result.attempted >= limit
         except Exception:  # noqa: BLE001  the worker outlives any one round
             logger.exception("Message delivery round failed; next round in %.1f s", interval)
         if not busy:

@@ -1,11 +1,14 @@
 """Quote operations: drafts, new versions, issuing by e-mail or on paper, statuses.
 
 Every change of status goes through `transition`, which has the journal check the TRANSITIONS
-table and write the journal row with the agenda entry the change implies; issuing queues the
-e-mail in the same transaction, so a quote is issued entirely or not at all.
+table and write the journal row with the agenda entry the change implies. "Valider et envoyer"
+commits the issued version with a job in the same transaction (a quote is issued entirely or
+not at all); the worker then lays out DEVIS.pdf and queues the e-mail, so the broker does not
+wait for WeasyPrint. Opening DEVIS.pdf before the worker is done lays it out on the spot.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from datetime import date, timedelta
@@ -14,6 +17,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..auth.models import User
 from ..catalog import eligibility
 from ..catalog.loader import get_catalog
 from ..catalog.pricing import price
@@ -25,6 +29,8 @@ from ..extensions import db
 from ..formatting import folded
 from ..journal.service import AgendaNote, TransitionRefused, record
 from ..journal.service import transition as journal_transition
+from ..messaging.jobs import handler, enqueue, latest_job
+from ..messaging.models import JobStatus
 from ..messaging.service import File, about, queue_email
 from ..numbering import next_number
 from .. import storage
@@ -34,6 +40,7 @@ from .models import EXPIRING, Person, Quote, QuoteStatus  # noqa: F401  EXPIRING
 from .wizard import family_of, require_screen
 
 DEVIS_FILENAME = "DEVIS.pdf"
+SEND_QUOTE_JOB = "quote.send"  # DEVIS.pdf, then the quote e-mail with its six attachments
 BIA_FILENAME = "Bulletin individuel d'adhésion.pdf"
 LINK_PATH = "/souscription/"
 COPIED_FIELDS = (
@@ -218,20 +225,71 @@ def _issue(quote: Quote, broker, status: QuoteStatus) -> Quote:
         transition(quote, status, broker, "Bulletin d'adhésion papier édité",
                    agenda=("devis_propose", "bulletin d'adhésion papier remis au client"))
 
-    try:
-        if status is QuoteStatus.VALIDE:
-            pdf = render_devis(quote, catalog, broker)
-            quote.pdf_key = storage.put(pdf, owner=("quote", quote.id), kind="devis", name=DEVIS_FILENAME, created_by=f"user:{broker.id}")
-            _send_quote_email(quote, product, broker, pdf)
-        else:
+    if status is QuoteStatus.VALIDE:
+        enqueue(SEND_QUOTE_JOB, about=about("quote", quote.id), quote_id=quote.id, issuer_id=broker.id)
+    else:
+        # The broker prints the bulletin now: it is laid out in the request.
+        try:
             quote.pdf_key = storage.put(render_bia(quote, catalog, broker), owner=("quote", quote.id), kind="bia",
                                         name=BIA_FILENAME, created_by=f"user:{broker.id}")
-    except OSError:
-        # The file could not be written: nothing of this issue stays (number, status, e-mail).
-        db.session.rollback()
-        raise QuoteError("Le document n'a pas pu être enregistré : le devis n'a pas été émis. Réessayez dans un instant.")
+        except OSError:
+            # The file could not be written: nothing of this issue stays (number, status, journal).
+            db.session.rollback()
+            raise QuoteError("Le document n'a pas pu être enregistré : le devis n'a pas été émis. "
+                             "Réessayez dans un instant.")
     db.session.commit()
     return quote
+
+
+@handler(SEND_QUOTE_JOB)
+def send_issued_quote(quote_id: int, issuer_id: int) -> None:
+    """The work of "Valider et envoyer", done by the worker: DEVIS.pdf, then the e-mail."""
+    quote, issuer = db.session.get(Quote, quote_id), db.session.get(User, issuer_id)
+    product = get_catalog().product(quote.product_code)
+    _send_quote_email(quote, product, issuer, _devis(quote, issuer))
+
+
+def is_preparing(quote: Quote) -> bool:
+    """True while the worker has not yet laid out DEVIS.pdf and queued the e-mail."""
+    job = latest_job(SEND_QUOTE_JOB, about("quote", quote.id))
+    return job is not None and job.status is JobStatus.PENDING
+
+
+def quote_document(quote: Quote) -> bytes:
+    """DEVIS.pdf or the BIA. Opened before the worker laid DEVIS.pdf out, it is laid out here,
+    once: the worker then finds it stored. LookupError when the quote has no document."""
+    pdf = _document(quote)
+    db.session.commit()
+    return pdf
+
+
+def _document(quote: Quote) -> bytes:
+    if quote.pdf_key:
+        return storage.get(quote.pdf_key)
+    job = latest_job(SEND_QUOTE_JOB, about("quote", quote.id))
+    if job is None:
+        raise LookupError(f"quote {quote.id} has no document")
+    return _devis(quote, db.session.get(User, job.payload["issuer_id"]))
+
+
+def _devis(quote: Quote, issuer) -> bytes:
+    """The quote's DEVIS.pdf, laid out and stored if it is not yet (the caller commits).
+
+    The layout is deterministic and storage content-addressed, so the worker and a viewer give
+    the same key; the conditional UPDATE of `pdf_key` (a row lock on PostgreSQL) lets one of
+    them store it, and the other reads what was stored."""
+    if quote.pdf_key:
+        return storage.get(quote.pdf_key)
+    pdf = render_devis(quote, get_catalog(), issuer)
+    key = hashlib.sha256(pdf).hexdigest()
+    claimed = db.session.execute(
+        update(Quote).where(Quote.id == quote.id, Quote.pdf_key.is_(None)).values(pdf_key=key)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(quote, ["pdf_key"])
+    if claimed != 1:
+        return storage.get(quote.pdf_key)
+    storage.put(pdf, owner=("quote", quote.id), kind="devis", name=DEVIS_FILENAME, created_by=f"user:{issuer.id}")
+    return pdf
 
 
 def _send_quote_email(quote: Quote, product, broker, pdf: bytes) -> None:
@@ -253,11 +311,13 @@ def _person_for(quote: Quote) -> Person:
     and e-mail in the firm, else a new one; updated with the details as quoted."""
     person = quote.person
     if person is None:
-        # The e-mail is encrypted (no SQL equality): compared among the namesakes born that day.
-        person = next((namesake for namesake in db.session.scalars(select(Person).where(
+        # The e-mail is encrypted (no SQL equality): compared among the namesakes born that day,
+        # reading (and decrypting) their e-mail only, not every column of each.
+        namesakes = db.session.execute(select(Person.id, Person.email).where(
             Person.firm_id == quote.firm_id, Person.birth_date == quote.birth_date,
             Person.search_name == search_name(quote.last_name, quote.first_name)).order_by(Person.id))
-            if namesake.email == (quote.email or "")), None)
+        same = next((person_id for person_id, email in namesakes if email == (quote.email or "")), None)
+        person = db.session.get(Person, same) if same is not None else None
     if person is None:
         person = Person(firm_id=quote.firm_id)
         db.session.add(person)
@@ -305,8 +365,12 @@ def resend_quote(quote: Quote, broker) -> None:
         .values(last_sent_at=moment).execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
         raise QuoteError("Le devis vient d'être envoyé au client : attendez une minute avant de le renvoyer.")
+    if is_preparing(quote):
+        # Its first e-mail is still to leave, with a link that would replace this one.
+        db.session.rollback()
+        raise QuoteError("Le devis est en préparation : il part dans un instant, inutile de le renvoyer.")
     product = get_catalog().product(quote.product_code)
-    _send_quote_email(quote, product, broker, storage.get(quote.pdf_key))
+    _send_quote_email(quote, product, broker, _document(quote))
     record(actor=broker, object_type="devis", object_id=quote.id, action="Devis renvoyé au client",
            firm_id=quote.firm_id, agenda=agenda_note(quote, "devis_renvoye", "devis renvoyé au client par e-mail"))
     db.session.commit()

@@ -17,7 +17,6 @@ from ..documents.product_documents import document_links
 from ..extensions import db
 from ..journal.service import history, label
 from ..messaging.service import about, delivery_states
-from .. import storage
 from ..validators import display_mobile
 from . import service, wizard
 from .chart import needs_chart
@@ -288,17 +287,23 @@ def show(quote_id: int):
     return render_template("quotes/show.html", quote=quote, product=product, catalog=catalog, tab=dossier_tab(),
                            status=service.status_on(quote, today()), mobile=display_mobile(quote.mobile or ""),
                            creation_key=service.new_creation_key(), history=history("devis", quote.id),
-                           status_label=label, deliveries=delivery_states(about("quote", quote.id)))
+                           status_label=label, deliveries=delivery_states(about("quote", quote.id)),
+                           preparing=service.is_preparing(quote))
 
 
 @bp.get("/devis/<int:quote_id>/document")
 @dossier_readers
 def document(quote_id: int):
     quote = get_scoped_or_404(Quote, quote_id, current_user)
-    if not quote.pdf_key:
+    try:
+        content = service.quote_document(quote)  # laid out here if the worker has not done it yet
+    except LookupError:
         abort(404)
-    return send_file(BytesIO(storage.get(quote.pdf_key)), mimetype="application/pdf",
-                     download_name=service.document_filename(quote))
+    except OSError:  # the storage cannot be written or read right now
+        db.session.rollback()
+        flash("Le document n'a pas pu être préparé : réessayez dans un instant.", "error")
+        return redirect(url_for("quotes.show", quote_id=quote_id))
+    return send_file(BytesIO(content), mimetype="application/pdf", download_name=service.document_filename(quote))
 
 
 @bp.post("/devis/<int:quote_id>/classer-sans-suite")

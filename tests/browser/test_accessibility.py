@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.messaging.models import Message
 from portal.quotes.service import issue_quote
 from tests.browser.subscription_steps import fill_payment, fill_personal, open_link
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, run_jobs
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
 SERIOUS = ("serious", "critical")
@@ -32,6 +32,7 @@ def dossier(app, broker):
     """An issued quote (with its client, event and customer link) and a draft at the last screen."""
     issued = ready_draft(broker)
     issue_quote(issued, broker)
+    run_jobs(app)  # the worker's part: DEVIS.pdf, then the e-mail with the link
     draft = ready_draft(broker)
     body = db.session.scalar(db.select(Message.body_text))
     link = re.search(r"(/souscription/\S+)", body).group(1)

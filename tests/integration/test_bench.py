@@ -11,4 +11,16 @@ def test_the_bench_prints_one_json_line_per_figure(capsys):
     assert [line["figure"] for line in lines] == ["pricing_us", "quote_issue_vs_bare_pdf"]
     for line in lines:
         assert line["value"] > 0 and line["goal"] and isinstance(line["met"], bool)
-    assert lines[1]["issue_ms"] > 0 and lines[1]["bare_pdf_ms"] > 0
+    assert lines[1]["issue_ms"] > 0 and lines[1]["bare_pdf_ms"] > 0 and lines[1]["job_ms"] > 0
+
+
+def test_the_load_test_reports_valider_against_the_screens_and_the_email_delay(capsys):
+    from bench import journey
+
+    assert journey.main(["--users", "1", "--seconds", "3", "--workers", "1", "--job-workers", "1"]) == 0
+    report = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert report["errors"] == 0 and report["steps"]["valider"]["n"] >= 1
+    assert report["valider_p95_vs_screen_p95"] > 0
+    # Every quote issued during the run had its e-mail queued by the worker within the drain time.
+    assert report["quote_email_ready"]["n"] == report["steps"]["valider"]["n"]
+    assert 0 < report["quote_email_ready_p95_s"] < journey.DRAIN_SECONDS

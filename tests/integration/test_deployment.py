@@ -1,6 +1,8 @@
 """The broker's half as a deployment runs it: two gunicorn processes and two `flask worker`
-processes on one PostgreSQL, quotes issued through both web processes (double clicks included,
-across processes), and every e-mail counted at a real SMTP server on loopback."""
+processes on one PostgreSQL, files on S3-compatible object storage (moto's server on loopback),
+quotes issued through both web processes (double clicks included, across processes), some
+DEVIS.pdf opened while the workers lay them out, and every quote, file and e-mail counted once:
+in the database, in the bucket and at a real SMTP server on loopback."""
 import os
 import re
 import secrets
@@ -13,15 +15,19 @@ import urllib.parse
 import http.client
 from pathlib import Path
 
+import hashlib
+
 import pytest
 
 from bench.setup import ready_draft
 from portal.documents import product_documents
 from portal.documents.product_documents import warm
 from portal.extensions import db
-from portal.messaging.models import Delivery, Message
+from portal.messaging.models import Delivery, Job, JobStatus, Message
 from portal.quotes.models import Quote
+from portal.storage import StoredFile
 from tests.conftest import PASSWORD
+from tests.integration.test_storage_s3 import objects, s3, s3_server  # noqa: F401  fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 QUOTES = 12
@@ -51,7 +57,7 @@ class Browser:
     def __init__(self, port: int):
         self.port, self.cookies = port, {}
 
-    def request(self, method: str, path: str, form: dict | None = None):
+    def request(self, method: str, path: str, form: dict | None = None, raw: bool = False):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         body = None
@@ -60,7 +66,7 @@ class Browser:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
-        data = response.read().decode()
+        data = response.read() if raw else response.read().decode()
         for name, value in response.getheaders():
             if name.lower() == "set-cookie":
                 key, _, rest = value.partition("=")
@@ -83,7 +89,8 @@ class Browser:
         assert self.request("GET", "/")[0] == 200
 
 
-def test_two_web_processes_and_two_workers_deliver_every_email_exactly_once(app, broker, smtp_server, tmp_path):
+def test_two_web_processes_and_two_workers_deliver_every_email_exactly_once(app, broker, smtp_server, tmp_path, s3,
+                                                                            s3_server):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("several processes share one database only on PostgreSQL (set TEST_DATABASE_URL)")
     drafts = [ready_draft(broker).id for _ in range(QUOTES)]
@@ -100,7 +107,9 @@ def test_two_web_processes_and_two_workers_deliver_every_email_exactly_once(app,
            "SECRET_KEY": secrets.token_urlsafe(48),
            # The drafts were written by this process: the deployment reads them with the same key.
            "FIELD_ENCRYPTION_KEY": app.config["FIELD_ENCRYPTION_KEY"],
-           "MAIL_URL": smtp_server.url, "BASE_URL": "http://127.0.0.1", "RATELIMIT_STORAGE_URI": "memory://"}
+           "MAIL_URL": smtp_server.url, "BASE_URL": "http://127.0.0.1", "RATELIMIT_STORAGE_URI": "memory://",
+           # Every machine reads and writes the files in one bucket (the credentials are moto's).
+           "STORAGE_URL": app.config["STORAGE_URL"], "STORAGE_S3_ENDPOINT_URL": s3_server}
     ports = [free_port(), free_port()]
     processes = [subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
                                    "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env,
@@ -151,11 +160,18 @@ def test_two_web_processes_and_two_workers_deliver_every_email_exactly_once(app,
                                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                    for _ in range(2)]
         try:
-            deadline = time.monotonic() + 60
+            # A broker opens some DEVIS.pdf while the workers lay them out: whoever comes first
+            # lays it out, the other reads it from the bucket.
+            opened = {quote_id: browsers[index % 2].request("GET", f"/devis/{quote_id}/document", raw=True)
+                      for index, quote_id in enumerate(drafts[::3])}
+            deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 db.session.expire_all()
-                if db.session.scalar(db.select(db.func.count()).select_from(Message)
-                                     .where(Message.status == Delivery.PENDING)) == 0:
+                waiting = db.session.scalar(db.select(db.func.count()).select_from(Job)
+                                            .where(Job.status == JobStatus.PENDING))
+                waiting += db.session.scalar(db.select(db.func.count()).select_from(Message)
+                                             .where(Message.status == Delivery.PENDING))
+                if waiting == 0:
                     break
                 time.sleep(0.3)
             time.sleep(1)  # a duplicate, if any, would arrive now
@@ -174,5 +190,20 @@ def test_two_web_processes_and_two_workers_deliver_every_email_exactly_once(app,
     assert all(quote.version == 1 for quote in issued)
     assert len({quote.number for quote in issued}) == QUOTES
     assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == QUOTES
+    assert set(db.session.scalars(db.select(Job.status))) == {JobStatus.DONE}
     received = [mail.message["Message-ID"] for mail in smtp_server.received]
     assert len(received) == QUOTES and len(set(received)) == QUOTES
+    # Each DEVIS.pdf once: one record, one object in the bucket, the file attached to its e-mail.
+    keys = {quote.pdf_key for quote in issued}
+    assert None not in keys and len(keys) == QUOTES
+    records = db.session.scalars(db.select(StoredFile)).all()
+    assert sorted(record.sha256 for record in records) == sorted(keys)
+    assert sorted(objects(s3)) == sorted(f"portail/{key}" for key in keys)
+    sent_devis = set()
+    for mail in smtp_server.received:
+        parts = {part.get_filename(): part.get_payload(decode=True) for part in mail.message.iter_attachments()}
+        assert len(parts) == 6
+        sent_devis.add(hashlib.sha256(parts["DEVIS.pdf"]).hexdigest())
+    assert sent_devis == keys
+    for quote_id, (status, content) in opened.items():
+        assert status == 200 and hashlib.sha256(content).hexdigest() == db.session.get(Quote, quote_id).pdf_key

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app
 from sqlalchemy import text as sql
 
 from portal import create_app, storage
@@ -15,6 +16,7 @@ from portal.extensions import db
 from portal.messaging.models import Message
 from portal.quotes.models import Person, Quote
 from portal.security import reencrypt_all
+from tests.conftest import run_jobs
 
 from .wizard import text
 
@@ -23,8 +25,10 @@ ENCRYPTED_COLUMNS = ("email", "mobile", "address", "address2", "birth_name")
 
 
 def issue(wizard):
+    """The quote issued, and its e-mail queued by the worker."""
     response = wizard.walk(nom_naissance="Martin", adresse_complementaire="Bâtiment B")
     assert response.status_code == 302
+    run_jobs(current_app._get_current_object())
     return db.session.get(Quote, wizard.quote_id)
 
 

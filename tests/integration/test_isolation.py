@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.journal.models import JournalEntry
 from portal.messaging.models import Message
 from portal.quotes.models import Quote
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, run_jobs
 from tests.integration.wizard import Wizard
 
 pytestmark = pytest.mark.usefixtures("quote_day")
@@ -17,6 +17,7 @@ pytestmark = pytest.mark.usefixtures("quote_day")
 def test_another_firm_s_broker_gets_404_on_every_route_with_an_id(app, wizard, client, make_firm, make_user, login):
     # Firm A (the demo broker): an issued quote, its client and event, and a draft.
     wizard.walk()
+    run_jobs(app)  # the worker queues its e-mail
     issued = db.session.scalar(db.select(Quote).where(Quote.number.is_not(None)))
     ids = {"quote_id": issued.id, "person_id": issued.person_id,
            "event_id": db.session.scalar(db.select(JournalEntry.id).where(JournalEntry.agenda_kind.is_not(None))),

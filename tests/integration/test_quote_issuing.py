@@ -93,8 +93,9 @@ def test_devis_pdf_without_difference_when_the_advice_is_followed(wizard, outbox
     assert "Vous avez choisi une formule différente" not in devis
 
 
-def test_the_pdf_is_stored_and_downloadable_by_the_broker(wizard, client):
+def test_the_pdf_is_stored_and_downloadable_by_the_broker(wizard, client, outbox):
     wizard.walk()
+    outbox()  # the worker has laid it out
     quote = db.session.get(Quote, wizard.quote_id)
     assert storage.get(quote.pdf_key).startswith(b"%PDF")
     response = client.get(f"/devis/{quote.id}/document")
@@ -136,8 +137,10 @@ def test_a_double_post_issues_one_version_and_one_email(wizard, client, outbox):
 
 def test_dupliquer_issues_the_same_number_version_2_and_keeps_version_1(wizard, client, outbox):
     wizard.walk()
+    outbox()  # the worker has laid out version 1's DEVIS.pdf
     first = db.session.get(Quote, wizard.quote_id)
     first_pdf = first.pdf_key
+    assert first_pdf is not None
     page = client.get(f"/devis/{first.id}").get_data(as_text=True)
     key = re.search(r'name="creation_key" value="([^"]+)"', page).group(1)
     response = client.post(f"/devis/{first.id}/dupliquer", data={"csrf_token": csrf_token(page), "creation_key": key})

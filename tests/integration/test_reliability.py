@@ -1,5 +1,6 @@
 """What a real deployment does to the broker's half: concurrent issuing, double POSTs from two
-connections, SMTP down while issuing, a file that cannot be written."""
+connections, SMTP down while issuing, a file that cannot be written (on the click for the paper
+bulletin, in the worker for DEVIS.pdf)."""
 import re
 import threading
 from datetime import date, timedelta
@@ -12,14 +13,15 @@ from portal import storage
 from portal.auth.models import User
 from portal.clock import now
 from portal.extensions import db
-from portal.messaging.models import Delivery, Message
+from portal.messaging.models import Delivery, Job, JobStatus, Message
 from portal.messaging.worker import backoff, deliver_due
+from portal.storage import StoredFile
 from portal.numbering import NumberSequence
 from portal.quotes.links import CustomerLink
 from portal.journal.models import JournalEntry
 from portal.quotes.models import Quote, QuoteStatus
 from portal.quotes.service import issue_quote, new_version_draft
-from tests.conftest import IsolatedClient, csrf_token
+from tests.conftest import IsolatedClient, csrf_token, run_jobs
 from tests.integration.wizard import text
 
 REAL_TIME_FOR = ["asyncio", "aiosmtpd"]
@@ -69,7 +71,8 @@ def test_fifty_quotes_issued_in_parallel_get_fifty_distinct_numbers(app, broker)
     numbers = db.session.scalars(db.select(Quote.number).where(Quote.id.in_(drafts))).all()
     assert len(set(numbers)) == 50
     assert sorted(numbers) == [f"RIS-{n:010d}" for n in range(1, 51)]  # no gap either
-    assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 50
+    assert db.session.scalar(db.select(db.func.count()).select_from(Job)) == 50
+    assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 0  # the worker sends them
 
 
 def test_new_versions_issued_in_parallel_have_no_gap(app, broker):
@@ -112,6 +115,8 @@ def test_a_double_post_from_two_connections_issues_one_version_and_one_email(app
     assert errors == [] and results == [302, 302, 302]
     db.session.expire_all()
     assert db.session.get(Quote, draft.id).version == 1
+    assert db.session.scalar(db.select(db.func.count()).select_from(Job)) == 1
+    assert run_jobs(app) == 1
     assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 1
     assert db.session.scalar(db.select(db.func.count()).select_from(JournalEntry).where(JournalEntry.agenda_kind.is_not(None))) == 1
 
@@ -134,29 +139,66 @@ def test_smtp_down_while_issuing_the_quote_is_issued_and_the_email_goes_out_once
     assert len(list(smtp_mail.received[0].message.iter_attachments())) == 6
 
 
-def test_a_pdf_that_cannot_be_written_leaves_no_half_issued_quote(wizard, client, outbox, monkeypatch):
+def test_a_bulletin_that_cannot_be_written_leaves_no_half_issued_quote(wizard, client, outbox, monkeypatch):
     wizard.needs()
     wizard.choose("300")
-    wizard.contact()
+    wizard.contact(email="", sans_email="oui")
 
     def disk_full(content, **record):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(storage, "put", disk_full)
-    response = wizard.validate()
+    recap = client.get(f"/devis/{wizard.quote_id}/recapitulatif").get_data(as_text=True)
+    response = client.post(f"/devis/{wizard.quote_id}/bulletin", data={"csrf_token": csrf_token(recap)})
     assert response.status_code == 422
     assert "Le document n'a pas pu être enregistré : le devis n'a pas été émis." in text(response)
     quote = db.session.get(Quote, wizard.quote_id)
     assert (quote.status, quote.number, quote.version, quote.pdf_key) == (QuoteStatus.INCOMPLET, None, None, None)
-    assert outbox() == [] and db.session.scalar(db.select(db.func.count()).select_from(JournalEntry).where(JournalEntry.agenda_kind.is_not(None))) == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(JournalEntry).where(JournalEntry.agenda_kind.is_not(None))) == 0
     # On PostgreSQL the number is taken in a transaction of its own (the counter is not locked
-    # while the PDF renders): the failed issue used RIS-0000000001, which is not reused.
+    # while the issue runs): the failed issue used RIS-0000000001, which is not reused.
     postgresql = db.engine.dialect.name == "postgresql"
     assert db.session.scalar(db.select(NumberSequence.last_value)) in ((1,) if postgresql else (None, 0))
     monkeypatch.undo()
-    assert wizard.validate().status_code == 302  # once the disk is back, the same click works
+    response = client.post(f"/devis/{wizard.quote_id}/bulletin", data={"csrf_token": csrf_token(recap)})
+    assert response.status_code == 302  # once the disk is back, the same click works
+    db.session.expire_all()
     assert db.session.get(Quote, wizard.quote_id).number == ("RIS-0000000002" if postgresql else "RIS-0000000001")
-    assert re.search(r"/souscription/", outbox()[0].body_text)
+
+
+def test_a_devis_that_cannot_be_written_is_retried_by_the_worker_with_nothing_half_done(app, wizard, outbox, monkeypatch):
+    """The click no longer writes DEVIS.pdf: the worker does, and a full disk makes it try again later."""
+    assert wizard.walk().status_code == 302
+    quote_id = wizard.quote_id
+
+    def disk_full(content, **record):
+        raise OSError(28, "No space left on device")
+
+    with freeze_time(now()) as clock:
+        monkeypatch.setattr(storage, "put", disk_full)
+        assert deliver_due(app) == 0
+        db.session.expire_all()
+        [job] = db.session.scalars(db.select(Job)).all()
+        assert (job.status, job.attempts, job.locked_by) == (JobStatus.PENDING, 1, None)
+        assert job.last_error == "OSError: [Errno 28] No space left on device"
+        quote = db.session.get(Quote, quote_id)
+        # Nothing of the failed try stays: no file key, no file, no link, no e-mail.
+        assert (quote.status, quote.number, quote.pdf_key) == (QuoteStatus.VALIDE, "RIS-0000000001", None)
+        assert db.session.scalar(db.select(db.func.count()).select_from(StoredFile)) == 0
+        assert db.session.scalar(db.select(db.func.count()).select_from(CustomerLink)) == 0
+        assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 0
+        monkeypatch.undo()
+        clock.tick(backoff(1) - timedelta(seconds=1))
+        assert deliver_due(app) == 0  # not due before its backoff
+        assert db.session.scalar(db.select(Job.attempts)) == 1
+        clock.tick(timedelta(seconds=2))
+        assert deliver_due(app) == 1
+    [message] = outbox()
+    assert [a.filename for a in message.attachments][0] == "DEVIS.pdf" and len(message.attachments) == 6
+    assert message.status is Delivery.SENT and re.search(r"/souscription/", outbox()[0].body_text) is None  # scrubbed once sent
+    db.session.expire_all()
+    assert db.session.scalar(db.select(Job.status)) is JobStatus.DONE
+    assert db.session.get(Quote, quote_id).pdf_key == message.attachments[0].sha256
 
 
 def parallel_posts(app, client, url: str, form: dict, count: int) -> list:
@@ -179,6 +221,8 @@ def test_five_simultaneous_resends_send_one_email(app, broker, login, client):
     postgresql_only()
     quote = ready_draft(broker)
     issue_quote(quote, broker)
+    run_jobs(app)
+    quote = db.session.get(Quote, quote.id)
     quote.last_sent_at = now() - timedelta(minutes=2)  # the first sending was two minutes ago
     db.session.commit()
     login(broker.email)

@@ -15,6 +15,7 @@ from portal import storage
 from portal.extensions import db
 from portal.quotes.models import Quote
 from portal.storage import CorruptFile, StoredFile
+from tests.conftest import run_jobs
 
 # SHA-256 of b"Carte vitale de Claire Martin" (29 bytes), computed once by `sha256sum`.
 CARD = b"Carte vitale de Claire Martin"
@@ -149,8 +150,9 @@ def test_a_key_that_is_not_a_sha256_is_refused(store):
         storage.get("../../etc/passwd")
 
 
-def test_an_issued_quote_has_the_record_of_its_devis(store, wizard, broker):
+def test_an_issued_quote_has_the_record_of_its_devis(app, store, wizard, broker):
     wizard.walk()
+    run_jobs(app)  # the worker lays DEVIS.pdf out and stores it
     quote = db.session.get(Quote, wizard.quote_id)
     [record] = records()
     assert record[:5] == ("quote", str(quote.id), "devis", "DEVIS.pdf", "application/pdf")

@@ -262,3 +262,32 @@ def test_a_nir_typed_before_the_civility_is_checked_for_everything_else():
     assert validators.nir("2 78 05 75 115 123 66", "", BORN) == "278057511512366"
     with pytest.raises(ValueError, match="^La clé du numéro de sécurité sociale ne correspond pas"):
         validators.nir("2 78 05 75 115 123 67", "", BORN)
+
+
+def _shown_by_the_library(e164: str) -> str:
+    """display_mobile as it was, through phonenumbers for every number."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(e164, "FR")
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code != 33 or not phonenumbers.is_valid_number(number):
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+@settings(max_examples=3000)
+@given(st.from_regex(r"\+33[0-9]{9}", fullmatch=True) | st.from_regex(r"\+33[67][0-9]{7,9}", fullmatch=True)
+       | st.text(alphabet=st.characters(), max_size=16))
+def test_the_fast_display_of_mobiles_shows_what_phonenumbers_shows(e164):
+    assert validators.display_mobile(e164) == _shown_by_the_library(e164)
+
+
+@pytest.mark.parametrize(("stored", "shown"), [
+    ("+33612345678", "06 12 34 56 78"), ("+33798765432", "07 98 76 54 32"),
+    ("+33700000000", "+33700000000"),  # 070 is no mobile range: shown as stored, as the library does
+    ("+33639000000", "+33639000000"),
+])
+def test_mobiles_of_the_mobile_ranges_and_outside_them(stored, shown):
+    assert validators.display_mobile(stored) == shown
