@@ -326,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
                     if args.sign_every and (counts[n] - 1) % args.sign_every == 0 and time.monotonic() < stop:
                         link = outbox.link(f"client{index}@exemple.fr")
                         if link:
-                            Prospect(port, "", effect, results, lock).subscribe_and_sign(link, mobile, e164, outbox)
+                            Prospect(port, "", effect, results, lock, {}).subscribe_and_sign(link, mobile, e164, outbox)
                             signatures[n] += 1
                     time.sleep(max(0.0, min(args.pause, stop - time.monotonic())))
 

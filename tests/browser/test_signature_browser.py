@@ -17,6 +17,7 @@ from portal.subscription.models import Subscription, SubscriptionStatus
 from tests.browser.conftest import PHONE
 from tests.browser.test_accessibility import violations
 from tests.integration.signing import identity_made_on
+from tests.conftest import run_jobs
 
 NIR = "278051601512303"
 SPOUSE_NIR = "180022A00401273"
@@ -31,6 +32,7 @@ def link(app, broker, tmp_path):
     previous = app.config["INSTANCE_PATH"]
     app.config["INSTANCE_PATH"] = str(tmp_path)
     issue_quote(ready_draft(broker), broker)
+    run_jobs(app)  # the worker lays out DEVIS.pdf and queues the e-mail
     body = db.session.scalar(db.select(Message.body_text))
     yield re.search(r"(/souscription/\S+)", body).group(1)
     app.config["INSTANCE_PATH"] = previous

@@ -12,12 +12,14 @@ from portal.quotes.service import issue_quote
 from portal.subscription.models import Subscription
 from tests.browser.conftest import PHONE
 from tests.browser.subscription_steps import NIR, SPOUSE_NIR, choose, fill_payment, fill_personal, open_link, saved
+from tests.conftest import run_jobs
 
 
 @pytest.fixture
 def link(app, broker):
     """The link of the quote e-mail: Madame Élodie Lefèvre, born 04/05/1978, a spouse, two children."""
     issue_quote(ready_draft(broker), broker)
+    run_jobs(app)  # the worker lays out DEVIS.pdf and queues the e-mail
     body = db.session.scalar(db.select(Message.body_text))
     return re.search(r"(/souscription/\S+)", body).group(1)
 
