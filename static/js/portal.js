@@ -1,25 +1,5 @@
 // Small progressive enhancements; every page works without them.
 document.addEventListener("DOMContentLoaded", function () {
-  // On a phone the side panel and "Vente directe" start folded (the page comes first); on a
-  // desktop both start open, unless the panel was hidden by hand.
-  var phone = window.matchMedia && window.matchMedia("(max-width: 47.99rem)").matches;
-  var toggle = document.querySelector("[data-panel-toggle]");
-  if (toggle) {
-    var panel = document.getElementById(toggle.getAttribute("aria-controls"));
-    var hiddenByHand = window.localStorage && localStorage.getItem("panel-hidden") === "1";
-    if (phone || hiddenByHand) {
-      panel.hidden = true;
-      toggle.setAttribute("aria-expanded", "false");
-    }
-    toggle.addEventListener("click", function () {
-      panel.hidden = !panel.hidden;
-      toggle.setAttribute("aria-expanded", panel.hidden ? "false" : "true");
-      if (window.localStorage && !phone) localStorage.setItem("panel-hidden", panel.hidden ? "1" : "0");
-    });
-  }
-  if (phone) {
-    document.querySelectorAll("details[data-fold-on-phone]").forEach(function (group) { group.open = false; });
-  }
   // A list that changes what the page shows ("Objet") shows it at once.
   document.querySelectorAll("select[data-submit-on-change]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
