@@ -1,4 +1,6 @@
-"""Issuing does not hold the number counter while DEVIS.pdf renders (PostgreSQL)."""
+"""Issuing does not hold the number counter until it commits (PostgreSQL): an issue that is slow
+after taking its number (a busy database, a large portfolio to match the client in) does not make
+every other issue of the product wait for it."""
 import threading
 
 import pytest
@@ -12,21 +14,21 @@ from portal.quotes.models import Quote
 from tests.integration.test_reliability import postgresql_only
 
 
-def test_a_quote_is_issued_while_another_of_the_same_product_is_still_rendering(app, broker, monkeypatch):
+def test_a_quote_is_issued_while_another_of_the_same_product_is_still_being_issued(app, broker, monkeypatch):
     postgresql_only()
     with freeze_time("2026-11-20 10:00:00"):
         slow_id, quick_id = ready_draft(broker).id, ready_draft(broker).id
     broker_id = broker.id
     rendering, finish = threading.Event(), threading.Event()
-    real_render = service.render_devis
+    real_person_for = service._person_for
 
-    def render(quote, *args):
-        if quote.id == slow_id:  # the first issuer stops in the middle of its PDF
+    def person_for(quote):
+        if quote.id == slow_id:  # the first issuer stops after taking its number, before its commit
             rendering.set()
             assert finish.wait(timeout=60)
-        return real_render(quote, *args)
+        return real_person_for(quote)
 
-    monkeypatch.setattr(service, "render_devis", render)
+    monkeypatch.setattr(service, "_person_for", person_for)
     errors = []
 
     def issue(quote_id):
@@ -47,7 +49,7 @@ def test_a_quote_is_issued_while_another_of_the_same_product_is_still_rendering(
         quick.start()
         # With the counter's row lock held until the slow issue commits, this one waited for it.
         quick.join(timeout=30)
-        assert not quick.is_alive(), "the second issue waited for the first one's PDF"
+        assert not quick.is_alive(), "the second issue waited for the first one to commit"
     finally:
         finish.set()
         slow.join(timeout=60)
