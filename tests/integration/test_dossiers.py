@@ -7,6 +7,7 @@ import io
 
 import pikepdf
 import pytest
+from hypothesis import HealthCheck, given, settings
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -18,6 +19,7 @@ from portal.quotes.models import Quote, QuoteStatus
 from portal.signature.models import Contract, Progress
 from portal.storage import StoredFile
 from tests.conftest import csrf_token
+from tests.strategies import anything
 
 from .signing import fill_subscription
 from .wizard import text as page_text
@@ -189,3 +191,33 @@ def test_the_back_office_reads_the_contract_without_acting_on_it(client, signing
                           data={"csrf_token": token, "fichier": (io.BytesIO(a_jpeg()), "rib.jpg")})
     assert refused.status_code == 403 and stored_piece_files() == 0
     assert client.post(f"/contrats/{contract.id}/pieces", data={"csrf_token": token, "type": "RIB"}).status_code == 403
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(typed=anything, file_name=anything)
+def test_any_text_as_a_piece_type_or_a_file_name_is_answered_never_a_500(client, signing_dossier, typed, file_name):
+    contract = db.session.scalars(select(Contract)).one_or_none() or paper_contract(signing_dossier)
+    page = client.get(f"/contrats/{contract.id}")
+    token = csrf_token(page.get_data(as_text=True))
+    added = client.post(f"/contrats/{contract.id}/pieces", data={"csrf_token": token, "type": typed})
+    assert added.status_code in (302, 422)
+    for piece in pieces().values():
+        assert not any(ord(c) < 32 or c == "\x7f" for c in piece.label) and len(piece.label) <= 400
+    received = send(client, page, pieces()["rib"], file_name, a_pdf())
+    if received.status_code == 422:  # a file part without a name is no file chosen
+        assert "Sélectionnez le fichier à importer." in page_text(received)
+        return
+    assert received.status_code == 302
+    for stored in pieces()["rib"].files:
+        assert not any(ord(c) < 32 for c in stored.original_name) and 0 < len(stored.original_name) <= 100
+
+
+def test_the_same_file_sent_twice_by_a_double_click_is_kept_once(client, signing_dossier):
+    contract = paper_contract(signing_dossier)
+    page = client.get(f"/contrats/{contract.id}")
+    content = a_pdf()
+    for click in (1, 2):
+        assert send(client, page, pieces()["identite"], "identite.pdf", content).status_code == 302
+    assert len(pieces()["identite"].files) == 1 and stored_piece_files() == 1
+    assert db.session.scalar(select(func.count()).select_from(JournalEntry).where(
+        JournalEntry.object_type == "piece", JournalEntry.to_status == "recue")) == 1
