@@ -42,6 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .catalog.views import bp as catalog_bp
     from .home.views import bp as home_bp
     from .documents.views import bp as documents_bp
+    from .dossiers.views import bp as dossiers_bp
     from .messaging.views import bp as messaging_bp
     from .backoffice.deliveries import delivery_bp
     from .portfolio.views import bp as portfolio_bp
@@ -63,6 +64,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(quotes_bp)
     app.register_blueprint(subscription_bp)
     app.register_blueprint(signature_bp)
+    app.register_blueprint(dossiers_bp)
     register_cli(app)
     register_filters(app)
     _register_errors(app)

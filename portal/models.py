@@ -9,3 +9,4 @@ from .signature.models import Contract, SignatureCode, SignatureStep  # noqa: F4
 from .auth.client_links import ClientPasswordLink  # noqa: F401
 from .storage.models import StoredFile  # noqa: F401
 from .subscription.models import Subscription  # noqa: F401
+from .dossiers.models import Piece, PieceFile  # noqa: F401

@@ -17,6 +17,7 @@ from ..parsing import DATABASE_ID_MAX, whole_number
 from ..quotes import service as quotes
 from ..quotes.models import STATUS_LABELS, Person, Quote, QuoteStatus
 from ..quotes.views import dossier_tab
+from ..signature.models import Contract
 from . import agenda, exports, search
 
 bp = Blueprint("portfolio", __name__)
@@ -106,7 +107,10 @@ def person(person_id: int):
         .order_by(Quote.number.desc(), Quote.version.desc())).all()
     day = today()
     shown = [q for q in person_quotes if quotes.status_on(q, day) is not QuoteStatus.SOUSCRIT]
-    return render_template("portfolio/person.html", client=client, quotes=shown, catalog=get_catalog(),
+    contracts = db.session.scalars(select(Contract).where(Contract.person_id == client.id)
+                                   .order_by(Contract.number.desc())).all()
+    return render_template("portfolio/person.html", client=client, quotes=shown, contracts=contracts,
+                           catalog=get_catalog(),
                            tab=dossier_tab(), status_on=lambda q: quotes.status_on(q, day),
                            creation_key=quotes.new_creation_key())
 

@@ -99,7 +99,7 @@ def _step(contract: Contract, requester: Requester, step: str, detail: str = "")
                                  detail=detail[:300], ip=requester.ip, user_agent=requester.user_agent))
 
 
-def _note(contract: Contract, kind: str, what: str) -> AgendaNote:
+def contract_note(contract: Contract, kind: str, what: str) -> AgendaNote:
     """The agenda entry of a contract event: the quote's wording, the contract's domain."""
     note = agenda_note(contract.quote, kind, what)
     return AgendaNote(kind=note.kind, description=note.description, domain=f"Contrat n° {contract.number}",
@@ -216,7 +216,7 @@ def begin(subscription: Subscription, attempt_seen: int, requester: Requester, a
         db.session.refresh(contract)
         if contract.signature_state is not SignatureState.EN_COURS:
             transition(contract, SignatureState.EN_COURS, actor=actor, action="Signature électronique recommencée",
-                       agenda=_note(contract, "signature_recommencee", "signature électronique recommencée"))
+                       agenda=contract_note(contract, "signature_recommencee", "signature électronique recommencée"))
     _mark_quote_waiting(quote, actor)
     contract.documents = [
         {"title": title, "filename": filename, "pages": page_count(pdf),
@@ -418,7 +418,7 @@ def _complete(contract: Contract, requester: Requester) -> None:
     contract.signed_documents = files
     contract.signed_at = now()
     transition(contract, SignatureState.SIGNE, actor="client", action="Signature électronique",
-               agenda=_note(contract, "contrat_signe", "Demande d'adhésion au contrat signée électroniquement"))
+               agenda=contract_note(contract, "contrat_signe", "Demande d'adhésion au contrat signée électroniquement"))
     _progress_starts(contract, "client")
     transition(subscription, SubscriptionStatus.SIGNEE, actor="client", action="Adhésion signée électroniquement")
     _subscribe_quote(quote, "client")
@@ -507,7 +507,7 @@ def fail(contract: Contract, why: str, requester: Requester | None, *, refused: 
     db.session.refresh(contract)
     actor = "client" if requester else "système"
     transition(contract, SignatureState.ECHEC, actor=actor, action="Échec de la signature électronique", detail=why,
-               agenda=_note(contract, "signature_refusee" if refused else "signature_echec",
+               agenda=contract_note(contract, "signature_refusee" if refused else "signature_echec",
                             "signature électronique refusée" if refused else "échec de la signature électronique"))
     subscription = db.session.get(Subscription, contract.subscription_id)
     if subscription.status is SubscriptionStatus.A_SIGNER:
@@ -563,7 +563,7 @@ def sign_by_hand(subscription: Subscription, actor) -> Contract:
     bulletin, mandate = rendered[1][1], rendered[2][1]
     for name, pdf in zip(PAPER_DOCUMENTS, (bulletin, mandate)):
         storage.put(pdf, owner=("contract", contract.id), kind="papier", name=name, created_by="client")
-    _progress_starts(contract, actor, _note(contract, "signature_manuscrite",
+    _progress_starts(contract, actor, contract_note(contract, "signature_manuscrite",
                                             "signature manuscrite choisie, documents envoyés au client"))
     locked = db.session.scalars(select(Quote).where(Quote.id == quote.id).with_for_update()
                                 .execution_options(populate_existing=True)).one()
@@ -598,4 +598,4 @@ def signed_bulletin_received(contract: Contract, actor) -> None:
     _subscribe_quote(contract.quote, actor)
     record(actor=actor, object_type="contrat", object_id=contract.id, action="Bulletin individuel d'adhésion signé reçu",
            firm_id=contract.firm_id,
-           agenda=_note(contract, "bulletin_signe_recu", "bulletin individuel d'adhésion signé reçu"))
+           agenda=contract_note(contract, "bulletin_signe_recu", "bulletin individuel d'adhésion signé reçu"))

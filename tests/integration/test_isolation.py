@@ -4,26 +4,37 @@ with an id is checked as soon as it exists."""
 import pytest
 from flask import url_for
 
+from portal.dossiers.models import Piece, PieceFile
 from portal.extensions import db
 from portal.journal.models import JournalEntry
 from portal.messaging.models import Message
 from portal.quotes.models import Quote
+from portal.storage import StoredFile
 from tests.conftest import csrf_token, run_jobs
+from tests.integration.test_dossiers import a_pdf, paper_contract, send
 from tests.integration.wizard import Wizard
 
 pytestmark = pytest.mark.usefixtures("quote_day")
 
 
-def test_another_firm_s_broker_gets_404_on_every_route_with_an_id(app, wizard, client, make_firm, make_user, login):
-    # Firm A (the demo broker): an issued quote, its client and event, and a draft.
-    wizard.walk()
-    run_jobs(app)  # the worker queues its e-mail
+def test_another_firm_s_broker_gets_404_on_every_route_with_an_id(app, signing_dossier, client, make_firm, make_user,
+                                                                  login):
+    # Firm A (the demo broker): an issued quote, its client and event, a contract signed by
+    # hand with a piece received, and a draft.
+    contract = paper_contract(signing_dossier)
+    run_jobs(app)  # the worker queues the quote e-mail
+    page = client.get(f"/contrats/{contract.id}")
+    piece = db.session.scalars(db.select(Piece).where(Piece.code == "rib")).one()
+    assert send(client, page, piece, "rib.pdf", a_pdf()).status_code == 302
     issued = db.session.scalar(db.select(Quote).where(Quote.number.is_not(None)))
     ids = {"quote_id": issued.id, "person_id": issued.person_id,
            "event_id": db.session.scalar(db.select(JournalEntry.id).where(JournalEntry.agenda_kind.is_not(None))),
            "message_id": db.session.scalar(db.select(Message.id)),
            # positions inside a quote's pages: a subscription step, a document to sign, its page or file
-           "step": 1, "index": 1, "number": 1}
+           "step": 1, "index": 1, "number": 1,
+           "contract_id": contract.id, "piece_id": piece.id,
+           "piece_file_id": db.session.scalar(db.select(PieceFile.id)),
+           "stored_file_id": db.session.scalar(db.select(StoredFile.id).where(StoredFile.owner_type == "contract"))}
     draft = Wizard(client)
     draft.needs()
     draft_id = draft.quote_id
@@ -49,9 +60,14 @@ def test_another_firm_s_broker_gets_404_on_every_route_with_an_id(app, wizard, c
                 assert response.status_code == 404, f"{method} {url} → {response.status_code}"
                 checked.append(f"{method} {rule.rule}")
     assert len(set(checked)) >= 15, checked
+    assert {"GET /contrats/<int:contract_id>", "POST /contrats/<int:contract_id>/pieces",
+            "POST /pieces/<int:piece_id>/fichiers", "GET /pieces/fichiers/<int:piece_file_id>",
+            "GET /contrats/<int:contract_id>/documents/<int:stored_file_id>"} <= set(checked)
     # Firm A's objects are untouched.
     db.session.expire_all()
     assert db.session.get(JournalEntry, ids["event_id"]).closed_at is None
+    assert db.session.scalar(db.select(db.func.count()).select_from(PieceFile)) == 1
+    assert db.session.scalar(db.select(db.func.count()).select_from(Piece)) == 8
     assert db.session.scalar(db.select(db.func.count()).select_from(Quote).where(Quote.number.is_not(None))) == 1
 
 

@@ -1,0 +1,73 @@
+"""The supporting documents (pièces justificatives) of a contract and the files received for them."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import now
+from ..extensions import db
+from ..journal.service import tracked
+from ..quotes.models import status_column
+
+
+class PieceStatus(str, enum.Enum):
+    EN_ATTENTE = "en_attente"
+    RECUE = "recue"
+    VALIDEE = "validee"
+    REFUSEE = "refusee"
+
+    @property
+    def label(self) -> str:
+        return PIECE_LABELS[self]
+
+
+PIECE_LABELS = {PieceStatus.EN_ATTENTE: "En attente", PieceStatus.RECUE: "Reçue", PieceStatus.VALIDEE: "Validée",
+                PieceStatus.REFUSEE: "Refusée"}
+
+#: A file received makes a piece "Reçue" (again, after a refusal: the client sends another);
+#: the back-office validates or refuses it, a refused piece waits for a new file.
+PIECE_TRANSITIONS: dict[PieceStatus, frozenset[PieceStatus]] = {
+    PieceStatus.EN_ATTENTE: frozenset({PieceStatus.RECUE}),
+    PieceStatus.RECUE: frozenset({PieceStatus.VALIDEE, PieceStatus.REFUSEE}),
+    PieceStatus.REFUSEE: frozenset({PieceStatus.EN_ATTENTE, PieceStatus.RECUE}),
+    PieceStatus.VALIDEE: frozenset(),
+}
+
+
+@tracked("piece", PIECE_TRANSITIONS)
+class Piece(db.Model):
+    """One supporting document asked of a contract's client: from the catalog's list, the signed
+    BIA and SEPA mandate of a signature by hand, or added by the broker."""
+    __tablename__ = "piece"
+    __table_args__ = (Index("ix_piece_contract", "contract_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), nullable=False)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), nullable=False)  # the contract's: scoping
+    code: Mapped[str] = mapped_column(String(40), nullable=False)  # catalog code, "bia_signe", "mandat_signe"
+    label: Mapped[str] = mapped_column(String(400), nullable=False)
+    mandatory: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    status: Mapped[PieceStatus] = mapped_column(status_column(PieceStatus, "piece_status"), nullable=False,
+                                                default=PieceStatus.EN_ATTENTE)
+    requested_on: Mapped[date] = mapped_column(Date, nullable=False)  # "Demande"
+    received_on: Mapped[date | None] = mapped_column(Date)  # "Réception": the last file received
+    refusal_reason: Mapped[str | None] = mapped_column(Text)
+
+    files: Mapped[list["PieceFile"]] = relationship(order_by="PieceFile.id", back_populates="piece")
+
+
+class PieceFile(db.Model):
+    """One file received for a piece: its PDF is a StoredFile owned by ("piece", id), kind "piece"."""
+    __tablename__ = "piece_file"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    piece_id: Mapped[int] = mapped_column(ForeignKey("piece.id"), nullable=False, index=True)
+    storage_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    original_name: Mapped[str] = mapped_column(String(255), nullable=False)  # as the sender named it
+    uploaded_by: Mapped[str] = mapped_column(String(80), nullable=False)  # "user:12" or "client:7"
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, nullable=False)
+
+    piece: Mapped[Piece] = relationship(back_populates="files")

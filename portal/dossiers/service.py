@@ -1,0 +1,116 @@
+"""The pieces of a contract: built from the catalog, received from the client or the broker.
+
+The pieces are built on the first read of a signed contract that has none (`pieces_of`), not
+by the signature itself: the signature comes before the dossiers in the modules' order and
+must not know them. Any page that shows a contract's pieces reads them through `pieces_of`,
+so they exist before anyone can send a file; the contract's row is locked while they are
+built, so two first reads at once build them once.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from ..catalog.loader import get_catalog
+from ..clock import today
+from ..extensions import db
+from ..journal.service import transition
+from ..quotes.devis import supporting_pieces
+from ..signature import service as signature
+from ..signature.models import Contract, Progress, SignatureState
+from ..validators import without_control
+from . import uploads
+from .models import Piece, PieceFile, PieceStatus
+
+#: The documents of a signature by hand that come back signed, as pieces.
+SIGNED_BULLETIN, SIGNED_MANDATE = "bia_signe", "mandat_signe"
+PAPER_PIECES = ((SIGNED_BULLETIN, "Bulletin individuel d'adhésion daté et signé"),
+                (SIGNED_MANDATE, "Mandat de prélèvement SEPA daté et signé"))
+LABEL_MAX_LENGTH = 400
+
+
+class PieceError(ValueError):
+    """A piece that cannot be added or received, with the French message to show."""
+
+
+def pieces_of(contract: Contract) -> list[Piece]:
+    """The contract's pieces in the order asked; built first if the contract is signed (or
+    chosen for a signature by hand) and has none yet. The caller commits."""
+    pieces = _pieces(contract.id)
+    if pieces or contract.progress is None:
+        return pieces
+    db.session.execute(select(Contract.id).where(Contract.id == contract.id).with_for_update())
+    pieces = _pieces(contract.id)
+    if pieces:
+        return pieces
+    quote = contract.quote
+    product = get_catalog().product(contract.product_code)
+    asked = [(doc.code, doc.label, doc.when != "optional") for doc in supporting_pieces(quote, get_catalog(), product)]
+    if contract.signature_state is SignatureState.MANUSCRITE:
+        asked = [(code, label, True) for code, label in PAPER_PIECES] + asked
+    for code, label, mandatory in asked:
+        db.session.add(Piece(contract_id=contract.id, firm_id=contract.firm_id, code=code, label=label,
+                             mandatory=mandatory, requested_on=today()))
+    db.session.flush()
+    return _pieces(contract.id)
+
+
+def _pieces(contract_id: int) -> list[Piece]:
+    return db.session.scalars(select(Piece).where(Piece.contract_id == contract_id).order_by(Piece.id)).all()
+
+
+def add_piece(contract: Contract, label: str) -> Piece:
+    """"+ Nouvelle Pièce justificative": a piece the broker asks for, by its label."""
+    label = " ".join(without_control(label or "").split())
+    if not label:
+        raise PieceError("Indiquez le type de la pièce demandée.")
+    if len(label) > LABEL_MAX_LENGTH:
+        raise PieceError(f"Le type de la pièce tient en {LABEL_MAX_LENGTH} caractères au plus.")
+    if contract.progress is None:
+        raise PieceError("Le contrat n'est pas encore signé : aucune pièce ne peut être demandée.")
+    pieces_of(contract)
+    piece = Piece(contract_id=contract.id, firm_id=contract.firm_id, code="autre", label=label, mandatory=True,
+                  requested_on=today())
+    db.session.add(piece)
+    db.session.flush()
+    return piece
+
+
+def receive_file(piece: Piece, name: str, content: bytes, *, uploaded_by: str, actor, clamd_url: str = "") -> PieceFile:
+    """A file for `piece`, checked and stored (uploads.UploadRefused with the reason otherwise,
+    nothing stored); the piece "Reçue"; the contract's first piece received moves it to
+    "Dossier transmis"; the signed BIA of a signature by hand subscribes the quote. The caller
+    commits."""
+    if piece.status is PieceStatus.VALIDEE:
+        raise PieceError("Cette pièce est déjà validée : aucun autre fichier n'est attendu.")
+    key = uploads.receive_upload(name, content, owner=("piece", piece.id), kind="piece", created_by=uploaded_by,
+                                 clamd_url=clamd_url)
+    again = db.session.scalar(select(PieceFile).where(PieceFile.piece_id == piece.id, PieceFile.storage_key == key))
+    if again is not None:
+        return again  # the same file sent twice (a double click): kept once
+    received = PieceFile(piece_id=piece.id, storage_key=key, original_name=uploads.clean_file_name(name, keep_extension=True),
+                         uploaded_by=uploaded_by)
+    db.session.add(received)
+    if piece.status is not PieceStatus.RECUE:
+        transition(piece, PieceStatus.RECUE, actor=actor, action="Pièce reçue", detail=piece.label[:200])
+        piece.refusal_reason = None
+    piece.received_on = today()
+    contract = db.session.get(Contract, piece.contract_id)
+    _dossier_sent(contract, actor)
+    if piece.code == SIGNED_BULLETIN and contract.signature_state is SignatureState.MANUSCRITE:
+        signature.signed_bulletin_received(contract, actor)
+    db.session.flush()
+    return received
+
+
+def _dossier_sent(contract: Contract, actor) -> None:
+    """"En attente de pièces" → "Dossier transmis", once, whoever sends the first piece."""
+    moved = db.session.execute(update(Contract).where(
+        Contract.id == contract.id, Contract.progress == Progress.EN_ATTENTE_PIECES)
+        .values(progress=Progress.DOSSIER_TRANSMIS).execution_options(synchronize_session=False)).rowcount
+    if not moved:
+        return
+    # The row is claimed above; the journal writes the change from the status the row had.
+    contract.progress = Progress.EN_ATTENTE_PIECES
+    transition(contract, Progress.DOSSIER_TRANSMIS, actor=actor, action="Avancement",
+               agenda=signature.contract_note(contract, "dossier_transmis", "dossier transmis, pièce justificative reçue"))
+

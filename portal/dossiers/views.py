@@ -1,0 +1,107 @@
+"""The broker's contract page: the contract, its documents, its pieces and their files, its history."""
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import storage
+from ..auth.models import Role
+from ..auth.scoping import get_scoped_or_404, roles_required
+from ..catalog.loader import get_catalog
+from ..clock import today
+from ..extensions import db
+from ..journal.service import history, label
+from ..signature.models import Contract
+from ..storage.models import StoredFile
+from . import service, uploads
+from .models import Piece, PieceFile
+
+bp = Blueprint("dossiers", __name__)
+dossier_readers = roles_required(Role.BROKER, Role.BACKOFFICE, Role.ADMIN)
+broker_only = roles_required(Role.BROKER)
+#: The contract's files listed under "Documents envoyés": what the client received or signed.
+SENT_KINDS = ("signe", "preuve", "papier")
+
+
+def next_renewal(day: date) -> date:
+    """"Prochain renouvellement le": every contract renews on 01/01 ("Échéance principale")."""
+    return date(day.year + 1, 1, 1)
+
+
+@bp.get("/contrats/<int:contract_id>")
+@dossier_readers
+def contract_page(contract_id: int):
+    contract = get_scoped_or_404(Contract, contract_id, current_user)
+    return _page(contract)
+
+
+def _page(contract: Contract, errors: dict | None = None, new_label: str = "", status: int = 200):
+    pieces = service.pieces_of(contract)
+    db.session.commit()  # pieces built on this first read are kept
+    quote = contract.quote
+    sent = db.session.scalars(select(StoredFile).where(
+        StoredFile.owner_type == "contract", StoredFile.owner_id == str(contract.id), StoredFile.kind.in_(SENT_KINDS))
+        .order_by(StoredFile.created_at, StoredFile.id)).all()
+    rows = history("contrat", contract.id) + [row for piece in pieces for row in history("piece", piece.id)]
+    rows.sort(key=lambda row: (row.at, row.id))
+    return render_template("dossiers/contract.html", contract=contract, quote=quote,
+                           product=get_catalog().product(contract.product_code), pieces=pieces, sent=sent,
+                           renewal=next_renewal(max(today(), quote.effect_date or today())), timeline=rows,
+                           status_label=label, errors=errors or {}, new_label=new_label), status
+
+
+@bp.post("/contrats/<int:contract_id>/pieces")
+@broker_only
+def new_piece(contract_id: int):
+    contract = get_scoped_or_404(Contract, contract_id, current_user)
+    typed = request.form.get("type", "")
+    try:
+        service.add_piece(contract, typed)
+    except service.PieceError as error:
+        db.session.rollback()
+        return _page(contract, {"new": str(error)}, typed[:service.LABEL_MAX_LENGTH], 422)
+    db.session.commit()
+    return redirect(url_for("dossiers.contract_page", contract_id=contract.id, _anchor="pieces"))
+
+
+@bp.post("/pieces/<int:piece_id>/fichiers")
+@broker_only
+def upload(piece_id: int):
+    uploads.refuse_oversized_request()
+    piece = get_scoped_or_404(Piece, piece_id, current_user)
+    sent = request.files.get("fichier")
+    try:
+        if sent is None or not sent.filename:
+            raise service.PieceError("Sélectionnez le fichier à importer.")
+        service.receive_file(piece, sent.filename, sent.read(), uploaded_by=f"user:{current_user.id}",
+                             actor=current_user, clamd_url=current_app.config["CLAMD_URL"])
+    except (service.PieceError, uploads.UploadRefused) as error:
+        db.session.rollback()
+        contract = db.session.get(Contract, piece.contract_id)
+        return _page(contract, {piece.id: str(error)}, status=422)
+    db.session.commit()
+    return redirect(url_for("dossiers.contract_page", contract_id=piece.contract_id, _anchor=f"piece-{piece.id}"))
+
+
+@bp.get("/pieces/fichiers/<int:piece_file_id>")
+@dossier_readers
+def piece_file(piece_file_id: int):
+    received = get_scoped_or_404(PieceFile, piece_file_id, current_user, Piece.firm_id, joins=[PieceFile.piece])
+    return send_file(BytesIO(storage.get(received.storage_key)), mimetype="application/pdf",
+                     download_name=uploads.clean_file_name(received.original_name) + ".pdf")
+
+
+@bp.get("/contrats/<int:contract_id>/documents/<int:stored_file_id>")
+@dossier_readers
+def sent_document(contract_id: int, stored_file_id: int):
+    contract = get_scoped_or_404(Contract, contract_id, current_user)
+    document = db.session.get(StoredFile, stored_file_id)
+    if (document is None or document.owner_type != "contract" or document.owner_id != str(contract.id)
+            or document.kind not in SENT_KINDS):
+        abort(404)
+    return send_file(BytesIO(storage.get(document.sha256)), mimetype=document.content_type,
+                     download_name=document.file_name)
