@@ -113,6 +113,8 @@ def test_the_full_electronic_signature(app, signing_dossier, outbox, signing_ins
     [adhesion] = emails(outbox, "Votre adhésion")
     assert adhesion.subject == "Votre adhésion au contrat SMAT ACTIVE TNS proposé par Cabinet Démo Courtage"
     assert adhesion.cc == "courtier@cabinet-demo.fr"
+    assert ("remettez vos pièces justificatives à votre conseiller Cabinet Démo Courtage (05 45 00 00 00)"
+            in adhesion.body_text)
     password_link = re.search(r"http://localhost(/espace-client/mot-de-passe/\S+)", adhesion.body_text).group(1)
     assert db.session.scalar(select(ClientAccount)).email == "jean.dupont@exemple.fr"
 
