@@ -31,16 +31,22 @@ def find_user(identifiant: str | None) -> User | None:
     return db.session.scalar(select(User).where(User.email == email))
 
 
+def move_session_epoch(account) -> None:
+    """Every session of `account` (a User or a ClientAccount) ends. Incremented in SQL, not read and
+    written back: a login stamped between a concurrent read and write would otherwise survive."""
+    account.session_epoch = type(account).session_epoch + 1
+
+
 def store_password(user: User, password: str) -> None:
     """Set the password (in the caller's transaction): every older session of the user ends."""
     user.password_hash = hash_password(password)
-    user.session_epoch += 1
+    move_session_epoch(user)
     lift_locks(user)
 
 
 def end_sessions(user: User) -> None:
     """Logout: the cookies of every session of this user stop being valid."""
-    user.session_epoch += 1
+    move_session_epoch(user)
     db.session.commit()
 
 

@@ -16,6 +16,7 @@ from ..clock import as_utc, now
 from ..extensions import db
 from ..journal.service import record
 from ..security import hash_token, new_token
+from .accounts import move_session_epoch
 from .errors import InvalidInput, InvalidLink
 from .links import new_password_errors
 from .models import ClientAccount
@@ -96,7 +97,7 @@ def set_client_password(token: str, new_password: str, confirmation: str) -> Cli
     account = row.account
     first_time = account.password_hash is None
     account.password_hash = hash_password(new_password)
-    account.session_epoch += 1
+    move_session_epoch(account)
     record(actor="client", object_type="client_account", object_id=account.id,
            action="password_initialised" if first_time else "password_reset")
     db.session.commit()

@@ -112,3 +112,16 @@ def test_simultaneous_first_connection_requests_send_one_e_mail(app, make_firm, 
     assert codes == [302] * PARALLEL
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 1
+
+
+def test_simultaneous_logouts_each_move_the_session_epoch(app, broker):
+    """A session epoch read in Python and written back loses moves: a session stamped in between
+    would outlive a logout or a password change."""
+    postgresql_only()
+    from portal.auth.accounts import end_sessions
+
+    user_id = broker.id
+    errors = run_in_threads(app, [lambda: end_sessions(db.session.get(User, user_id))] * 8)
+    assert errors == []
+    db.session.expire_all()
+    assert db.session.get(User, user_id).session_epoch == 8
