@@ -80,6 +80,17 @@ def _email_taken(address: str) -> str:
     return f"Un compte existe déjà pour l'adresse {address}."
 
 
+def _insert_or_refuse(row, unique_field: str, message: str, existing_query) -> None:
+    """Add `row`; when the same one was created at the same moment (a double click), the
+    refusal carries the one that won."""
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise _refusal({unique_field: [message]}, unique_field, db.session.scalar(existing_query)) from None
+
+
 def _refusal(errors: dict[str, list[str]], unique_field: str, existing) -> InvalidInput:
     if existing is not None and set(errors) == {unique_field}:
         return AlreadyExists(errors, existing)
@@ -113,13 +124,7 @@ def create_firm(*, name: str, orias: str, phone: str, address: str, email: str, 
     if errors:
         raise _refusal(errors, "name", existing)
     firm = Firm(name=name, orias=orias_digits, phone=phone_text, address=address, email=email_address)
-    db.session.add(firm)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same firm created at the same moment (a double click)
-        db.session.rollback()
-        existing = db.session.scalar(select(Firm).where(Firm.name == name))
-        raise _refusal({"name": [_firm_name_taken(name)]}, "name", existing) from None
+    _insert_or_refuse(firm, "name", _firm_name_taken(name), select(Firm).where(Firm.name == name))
     record(actor=actor, object_type="firm", object_id=firm.id, action="firm_created", detail=name)
     db.session.commit()
     return firm
@@ -172,13 +177,7 @@ def create_user(*, email: str, role: str | Role, firm_name: str | None = None, p
         raise _refusal(errors, "email", existing)
     user = User(email=address, role=role, firm=firm, first_name=first_name, last_name=last_name,
                 password_hash=hash_password(password) if password is not None else None)
-    db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same account created at the same moment (a double click)
-        db.session.rollback()
-        existing = db.session.scalar(select(User).where(User.email == address))
-        raise _refusal({"email": [_email_taken(address)]}, "email", existing) from None
+    _insert_or_refuse(user, "email", _email_taken(address), select(User).where(User.email == address))
     record(actor=actor, object_type="user", object_id=user.id, action="user_created",
            detail=f"{address} ({role.value})")
     db.session.commit()
