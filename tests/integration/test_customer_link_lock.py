@@ -1,13 +1,11 @@
 """The customer link under pressure: wrong birth dates posted at the same moment, to the threads of
 one web process or to two processes, are all counted (real parallel HTTP requests); look-ups are
 rate-limited on a clock that moves."""
-import http.client
 import os
 import secrets
 import subprocess
 import sys
 import threading
-import urllib.parse
 from datetime import timedelta
 
 import pytest
@@ -21,7 +19,7 @@ from portal.quotes.service import issue_quote
 from portal.security import hash_token, new_token
 from portal.subscription.models import CustomerLink
 from tests.conftest import IsolatedClient, csrf_token
-from tests.integration.test_deployment import ROOT, free_port, wait_for
+from tests.integration.test_deployment import ROOT, Browser, free_port, wait_for
 
 ATTACKERS = 30
 
@@ -51,37 +49,12 @@ def test_the_customer_communes_look_up_is_rate_limited_per_minute(app, broker):
         assert prospect.get(path + "/communes?code_postal=16000").status_code == 200
 
 
-class Phone:
+class Phone(Browser):
     """One prospect's browser over http.client, from its own loopback address (127.0.0.x), as
     many machines would: the per-address rate limit stays out of the way of what is measured."""
 
-    def __init__(self, port: int, address: str):
-        self.port, self.address, self.cookies = port, address, {}
-
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120, source_address=(self.address, 0))
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        page = response.read().decode()
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                key, _, rest = value.partition("=")
-                self.cookies[key] = rest.split(";", 1)[0]
-        connection.close()
-        return response.status, page
-
     def answer(self, path: str, birth_date: str, token: str) -> tuple[int, str]:
         return self.request("POST", path, {"csrf_token": token, "date_naissance": birth_date})
-
-    def csrf(self, path: str) -> str:
-        status, page = self.request("GET", path)
-        assert status == 200, status
-        return csrf_token(page)
 
 
 @pytest.mark.parametrize("gunicorn_options", [["--workers", "1", "--threads", "16"], ["--workers", "2"]],
@@ -101,7 +74,7 @@ def test_thirty_wrong_birth_dates_at_once_lock_the_link(app, broker, tmp_path, g
     try:
         wait_for(port, server)
         phones = [Phone(port, f"127.0.0.{10 + n}") for n in range(ATTACKERS)]
-        tokens = [phone.csrf(path) for phone in phones]
+        tokens = [phone.token(path) for phone in phones]
         start = threading.Barrier(ATTACKERS)
         answers = []
 
@@ -123,7 +96,7 @@ def test_thirty_wrong_birth_dates_at_once_lock_the_link(app, broker, tmp_path, g
             assert sum(f"Il vous reste {tries_left}" in page for page in told_wrong) == 1, tries_left
 
         owner = Phone(port, "127.0.0.200")
-        status, page = owner.answer(path, "04/05/1978", owner.csrf(path))
+        status, page = owner.answer(path, "04/05/1978", owner.token(path))
         assert status == 422 and "Trop de dates de naissance erronées" in page
 
         db.session.expire_all()
@@ -134,7 +107,7 @@ def test_thirty_wrong_birth_dates_at_once_lock_the_link(app, broker, tmp_path, g
             CustomerLink.token_hash == hash_token(path.rsplit("/", 1)[1])))
         stored.locked_until = now() - timedelta(seconds=1)
         db.session.commit()
-        status, _ = owner.answer(path, "04/05/1978", owner.csrf(path))
+        status, _ = owner.answer(path, "04/05/1978", owner.token(path))
         assert status == 302
     finally:
         server.terminate()

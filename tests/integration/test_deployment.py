@@ -52,13 +52,15 @@ def wait_for(port: int, process: subprocess.Popen) -> None:
 
 
 class Browser:
-    """A cookie jar over http.client, enough to log in and post forms."""
+    """A cookie jar over http.client, enough to log in and post forms; from `address` (a loopback
+    127.0.0.x) when given, as another machine would."""
 
-    def __init__(self, port: int):
-        self.port, self.cookies = port, {}
+    def __init__(self, port: int, address: str | None = None):
+        self.port, self.address, self.cookies = port, address, {}
 
     def request(self, method: str, path: str, form: dict | None = None, raw: bool = False):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        source = (self.address, 0) if self.address else None
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120, source_address=source)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         body = None
         if form is not None:
