@@ -45,6 +45,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .dossiers.views import bp as dossiers_bp
     from .messaging.views import bp as messaging_bp
     from .backoffice.deliveries import delivery_bp
+    from .backoffice.queue import bp as queue_bp
     from .portfolio.views import bp as portfolio_bp
     from .quotes.views import bp as quotes_bp
     from .subscription.views import bp as subscription_bp
@@ -60,6 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(backoffice_bp)
     app.register_blueprint(messaging_bp)
     app.register_blueprint(delivery_bp)
+    app.register_blueprint(queue_bp)
     app.register_blueprint(portfolio_bp)
     app.register_blueprint(quotes_bp)
     app.register_blueprint(subscription_bp)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
 from ..extensions import db
+from ..formatting import day
 from ..journal.service import tracked
 from ..quotes.models import status_column
 
@@ -42,7 +43,8 @@ class Piece(db.Model):
     """One supporting document asked of a contract's client: from the catalog's list, the signed
     BIA and SEPA mandate of a signature by hand, or added by the broker."""
     __tablename__ = "piece"
-    __table_args__ = (Index("ix_piece_contract", "contract_id"),)
+    # The queue counts a page's pieces by contract and status.
+    __table_args__ = (Index("ix_piece_contract", "contract_id", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), nullable=False)
@@ -54,9 +56,23 @@ class Piece(db.Model):
                                                 default=PieceStatus.EN_ATTENTE)
     requested_on: Mapped[date] = mapped_column(Date, nullable=False)  # "Demande"
     received_on: Mapped[date | None] = mapped_column(Date)  # "Réception": the last file received
+    # The back-office's decisions: the last refusal stays shown next to "En attente" until the
+    # piece is validated.
     refusal_reason: Mapped[str | None] = mapped_column(Text)
+    refused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refused_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    validated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     files: Mapped[list["PieceFile"]] = relationship(order_by="PieceFile.id", back_populates="piece")
+
+    @property
+    def status_text(self) -> str:
+        """"Statut" as the pages show it: a piece refused and waiting for another file says
+        when and why ("En attente — refusée le 20/11/2026 : illisible")."""
+        if self.status is PieceStatus.EN_ATTENTE and self.refused_at is not None:
+            return f"{self.status.label} — refusée le {day(self.refused_at)} : {self.refusal_reason}"
+        return self.status.label
 
 
 class PieceFile(db.Model):

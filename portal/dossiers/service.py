@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from ..catalog.loader import get_catalog
-from ..clock import today
+from ..clock import now, today
 from ..extensions import db
 from ..journal.service import transition
 from ..quotes.devis import supporting_pieces
@@ -86,13 +86,14 @@ def receive_file(piece: Piece, name: str, content: bytes, *, uploaded_by: str, a
                                  clamd_url=clamd_url)
     again = db.session.scalar(select(PieceFile).where(PieceFile.piece_id == piece.id, PieceFile.storage_key == key))
     if again is not None:
+        if piece.status is PieceStatus.EN_ATTENTE and piece.refused_at is not None:
+            raise PieceError("Ce document a été refusé par le service de gestion : envoyez-en un autre.")
         return again  # the same file sent twice (a double click): kept once
     received = PieceFile(piece_id=piece.id, storage_key=key, original_name=uploads.clean_file_name(name, keep_extension=True),
                          uploaded_by=uploaded_by)
     db.session.add(received)
     if piece.status is not PieceStatus.RECUE:
         transition(piece, PieceStatus.RECUE, actor=actor, action="Pièce reçue", detail=piece.label[:200])
-        piece.refusal_reason = None
     piece.received_on = today()
     contract = db.session.get(Contract, piece.contract_id)
     _dossier_sent(contract, actor)
@@ -103,14 +104,17 @@ def receive_file(piece: Piece, name: str, content: bytes, *, uploaded_by: str, a
 
 
 def _dossier_sent(contract: Contract, actor) -> None:
-    """"En attente de pièces" → "Dossier transmis", once, whoever sends the first piece."""
+    """"En attente de pièces" → "Dossier transmis", once, whoever sends the first piece; the
+    back-office's queue is ordered by when."""
+    transmitted_at = now()
     moved = db.session.execute(update(Contract).where(
         Contract.id == contract.id, Contract.progress == Progress.EN_ATTENTE_PIECES)
-        .values(progress=Progress.DOSSIER_TRANSMIS).execution_options(synchronize_session=False)).rowcount
+        .values(progress=Progress.DOSSIER_TRANSMIS, transmitted_at=transmitted_at)
+        .execution_options(synchronize_session=False)).rowcount
     if not moved:
         return
     # The row is claimed above; the journal writes the change from the status the row had.
-    contract.progress = Progress.EN_ATTENTE_PIECES
+    contract.progress, contract.transmitted_at = Progress.EN_ATTENTE_PIECES, transmitted_at
     transition(contract, Progress.DOSSIER_TRANSMIS, actor=actor, action="Avancement",
                agenda=signature.contract_note(contract, "dossier_transmis", "dossier transmis, pièce justificative reçue"))
 

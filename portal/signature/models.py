@@ -96,7 +96,11 @@ class Contract(db.Model):
     rows owned by ("contract", id): kinds "a_signer" (as shown), "signe" (sealed), "preuve",
     "papier" (sent for a signature by hand)."""
     __tablename__ = "contract"
-    __table_args__ = (Index("ix_contract_firm_progress", "firm_id", "progress"),)
+    # The back-office's queue: the transmitted dossiers oldest first, for every firm, one firm
+    # or one product (backoffice/queue.py).
+    __table_args__ = (Index("ix_contract_firm_progress", "firm_id", "progress", "transmitted_at"),
+                      Index("ix_contract_queue", "progress", "transmitted_at", "id"),
+                      Index("ix_contract_queue_product", "progress", "product_code", "transmitted_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)
@@ -113,6 +117,9 @@ class Contract(db.Model):
     annual: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False)  # "Cotisation totale TTC"
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, nullable=False)
     signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    transmitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # "Dossier transmis"
+    adhesion_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    adhesion_created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     # The electronic signature under way: its attempt (1, 2… after restarts), the documents
     # accepted so far, when its last step happened (30 minutes without one and it fails).
