@@ -52,6 +52,8 @@ def test_another_firm_s_broker_gets_404_on_every_route_with_an_id(app, signing_d
             continue  # /dev/messages is the local outbox viewer, refused in production
         if set(rule.arguments) - set(taken):
             continue  # a customer link's page: its token, not a firm's id, opens it
+        if rule.rule.startswith("/gestion/"):
+            continue  # the back-office's pages refuse every broker by its role (403): test_roles walks them
         for ids_used in (ids, {**ids, "quote_id": draft_id}):
             values = {name: ids_used[name] for name in taken}  # KeyError: a new kind of id to add above
             url = _build(app, rule, values)

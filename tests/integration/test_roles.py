@@ -2,6 +2,7 @@
 back-office and the administrator read every firm's dossiers (quote, client, documents) and act
 on none of them: no action button shown, and the server refuses the action with 403."""
 import pytest
+from flask import url_for
 
 from portal.auth.models import Role
 from portal.extensions import db
@@ -119,3 +120,55 @@ def test_the_broker_menus_sell_and_have_no_back_office_links(client, dossier):
     quote_page = text(client.get(f"/devis/{dossier['quote']}"))
     assert "Dupliquer" in quote_page and "Consultation Acte de gestion" in quote_page
     assert "Clôturer" in text(client.get("/"))
+
+
+BACK_OFFICE_ROUTES_PREFIX = "/gestion/"
+
+
+def back_office_urls(app, ids: dict) -> list[tuple[str, str]]:
+    """(method, url) of every back-office route of the URL map, its ids taken from `ids`."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(BACK_OFFICE_ROUTES_PREFIX):
+            continue
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **{name: ids[name] for name in rule.arguments})  # KeyError: add the id
+        urls += [(method, url) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    return urls
+
+
+def test_a_broker_or_a_client_opening_any_back_office_url_is_refused(app, client, signing_dossier):
+    from portal.auth.models import ClientAccount
+    from portal.dossiers.models import Piece, PieceStatus
+    from tests.integration.test_dossiers import a_pdf, paper_contract, pieces, send
+
+    contract = paper_contract(signing_dossier)
+    assert send(client, client.get(f"/contrats/{contract.id}"), pieces()["rib"], "rib.pdf", a_pdf()).status_code == 302
+    piece_id = pieces()["rib"].id
+    urls = back_office_urls(app, {"contract_id": contract.id, "piece_id": piece_id})
+    assert {"/gestion/dossiers", f"/gestion/dossiers/{contract.id}", f"/gestion/pieces/{piece_id}/valider",
+            f"/gestion/pieces/{piece_id}/refuser", f"/gestion/dossiers/{contract.id}/adhesion",
+            f"/gestion/dossiers/{contract.id}/afficher"} <= {url for _, url in urls}
+
+    # The broker whose dossier it is: 403 everywhere, with a valid token.
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    for method, url in urls:
+        response = client.open(url, method=method, data={"csrf_token": token, "motif": "x", "donnee": "nir"})
+        assert response.status_code == 403, f"broker {method} {url} → {response.status_code}"
+
+    # A client's session counts as none on a staff page: to the staff login, never the page.
+    account = ClientAccount(email="jean.dupont@exemple.fr", person_id=contract.person_id, password_hash="x")
+    db.session.add(account)
+    db.session.commit()
+    customer = app.test_client()
+    with customer.session_transaction() as session:
+        session["_user_id"], session["epoch"] = f"c:{account.id}", account.session_epoch
+    for method, url in urls:
+        response = customer.open(url, method=method, data={"motif": "x", "donnee": "nir"})
+        assert response.status_code in (302, 400, 403), f"client {method} {url} → {response.status_code}"
+        if response.status_code == 302:
+            assert "/connexion" in response.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(Piece, piece_id).status is PieceStatus.RECUE
+    assert db.session.scalar(db.select(db.func.count()).select_from(JournalEntry)
+                             .where(JournalEntry.action == "Donnée protégée affichée")) == 0
