@@ -26,6 +26,7 @@ GOALS = {  # figure → (comparison, goal), from the quality bars
     "seal_3_vs_pyhanko_bare": ("<=", 1.5),
     "upload_5mb_vs_copy": ("<=", 3.0),
     "autosave_vs_bare_write": ("<=", 4.0),
+    "backoffice_queue_100k_vs_1k": ("<=", 2.0),
 }
 
 
@@ -132,6 +133,18 @@ def export_100k(quick: bool) -> None:
     emit("export_100k_rss_mb", run["rss_growth_mb"], rows=run["rows"])
 
 
+def backoffice_queue_100k_vs_1k(quick: bool) -> None:
+    """The back-office's queue of transmitted dossiers (first page, filters by firm, product and
+    age, a third page) with 100 000 contracts against 1 000."""
+    from . import backoffice
+
+    big = 10_000 if quick else 100_000
+    small = backoffice.queue_latency(1_000, 5)
+    large = backoffice.queue_latency(big, 5)
+    emit("backoffice_queue_100k_vs_1k", large / small, contracts=big, median_ms_1k=round(small * 1000, 2),
+         median_ms_large=round(large * 1000, 2))
+
+
 def seal_3_vs_pyhanko_bare(quick: bool) -> None:
     """Sealing three product PDFs as signing does (hashes, name and reason, PAdES-B-B) against
     pyHanko's sign_pdf on the same three PDFs with the same key and signer object. For
@@ -200,7 +213,8 @@ def autosave_vs_bare_write(quick: bool) -> None:
 FIGURES = {"pricing_us": pricing_us, "quote_issue_vs_bare_pdf": quote_issue_vs_bare_pdf,
            "formula_page_rps_vs_hello": formula_page_rps_vs_hello, "search_100k_vs_1k": search_100k_vs_1k,
            "export_100k": export_100k, "seal_3_vs_pyhanko_bare": seal_3_vs_pyhanko_bare,
-           "upload_5mb_vs_copy": upload_5mb_vs_copy, "autosave_vs_bare_write": autosave_vs_bare_write}
+           "upload_5mb_vs_copy": upload_5mb_vs_copy, "autosave_vs_bare_write": autosave_vs_bare_write,
+           "backoffice_queue_100k_vs_1k": backoffice_queue_100k_vs_1k}
 
 
 def _timed(function, count: int) -> list[float]:

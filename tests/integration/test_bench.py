@@ -24,3 +24,10 @@ def test_the_load_test_reports_valider_against_the_screens_and_the_email_delay(c
     # Every quote issued during the run had its e-mail queued by the worker within the drain time.
     assert report["quote_email_ready"]["n"] == report["steps"]["valider"]["n"]
     assert 0 < report["quote_email_ready_p95_s"] < journey.DRAIN_SECONDS
+
+
+def test_the_backoffice_queue_figure_prints_one_json_line(capsys):
+    assert main(["--only", "backoffice_queue_100k_vs_1k", "--quick"]) == 0
+    [line] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert line["figure"] == "backoffice_queue_100k_vs_1k" and line["goal"] == "<= 2.0"
+    assert line["contracts"] == 10_000 and line["median_ms_1k"] > 0 and line["median_ms_large"] > 0
