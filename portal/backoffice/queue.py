@@ -151,7 +151,7 @@ def _dossier_page(contract: Contract, *, shown: dict | None = None, errors: dict
                            subscription=subscription, product=get_catalog().product(contract.product_code),
                            pieces=pieces, blocked=management.adhesion_refusal(contract), shown=shown or {},
                            masked=masked, errors=errors or {}, reasons=reasons or {}, timeline=timeline,
-                           status_label=label, iso_day=iso_day, decides=current_user.role is Role.BACKOFFICE), status
+                           status_label=label, iso_day=iso_day, manager_name=management.manager_name, decides=current_user.role is Role.BACKOFFICE), status
 
 
 def iso_day(text: str | None) -> str:

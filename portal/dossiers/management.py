@@ -95,9 +95,9 @@ def _claim_received(piece: Piece, **values) -> None:
 
 def _already_decided(piece: Piece) -> str:
     if piece.status is PieceStatus.VALIDEE:
-        return f"Cette pièce a déjà été validée le {day(piece.validated_at)} par {_name(piece.validated_by_id)}."
+        return f"Cette pièce a déjà été validée le {day(piece.validated_at)} par {manager_name(piece.validated_by_id)}."
     if piece.refused_at is not None and piece.status is PieceStatus.EN_ATTENTE:
-        return (f"Cette pièce a déjà été refusée le {day(piece.refused_at)} par {_name(piece.refused_by_id)} : "
+        return (f"Cette pièce a déjà été refusée le {day(piece.refused_at)} par {manager_name(piece.refused_by_id)} : "
                 "elle attend un nouveau fichier du client.")
     return f"Cette pièce n'a pas de fichier à examiner (statut « {piece.status.label} »)."
 
@@ -111,7 +111,7 @@ def adhesion_refusal(contract: Contract) -> str | None:
     """Why "Créer l'adhésion" cannot be done now, in French; None when it can."""
     if contract.progress is Progress.ADHESION_CREEE:
         return (f"L'adhésion a déjà été créée le {day(contract.adhesion_created_at)} à "
-                f"{clock(contract.adhesion_created_at)} par {_name(contract.adhesion_created_by_id)}.")
+                f"{clock(contract.adhesion_created_at)} par {manager_name(contract.adhesion_created_by_id)}.")
     if contract.progress is not Progress.DOSSIER_TRANSMIS:
         return "Le dossier n'est pas transmis : aucune pièce justificative n'a encore été reçue."
     missing = missing_pieces(contract)
@@ -170,7 +170,8 @@ def _tell_client(contract: Contract, subject: str, template: str, **context) -> 
                 about=about("contract", contract.id), firm_id=contract.firm_id)
 
 
-def _name(user_id: int | None) -> str:
+def manager_name(user_id: int | None) -> str:
+    """Who took a decision, as the pages and messages name them."""
     user = db.session.get(User, user_id) if user_id is not None else None
     if user is None:
         return "le service de gestion"

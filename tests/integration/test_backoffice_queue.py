@@ -256,7 +256,9 @@ def test_the_adhesion_waits_for_every_mandatory_piece_then_is_created_once(trans
     before = len(outbox())
     created = post(manager, f"/gestion/dossiers/{transmitted.id}", f"/gestion/dossiers/{transmitted.id}/adhesion")
     assert created.status_code == 302
-    assert "Adhésion créée : le client est prévenu par e-mail, son conseiller en copie." in text(manager.get(created.headers["Location"]))
+    after = text(manager.get(created.headers["Location"]))
+    assert "Adhésion créée : le client est prévenu par e-mail, son conseiller en copie." in after
+    assert "Adhésion créée le 20/11/2026 11:00 par Gaëlle Gestion" in after and "Créer l'adhésion" not in after
     db.session.expire_all()
     contract = db.session.get(Contract, transmitted.id)
     assert contract.progress is Progress.ADHESION_CREEE and contract.adhesion_created_at is not None

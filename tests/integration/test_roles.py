@@ -150,8 +150,10 @@ def test_a_broker_or_a_client_opening_any_back_office_url_is_refused(app, client
             f"/gestion/pieces/{piece_id}/refuser", f"/gestion/dossiers/{contract.id}/adhesion",
             f"/gestion/dossiers/{contract.id}/afficher"} <= {url for _, url in urls}
 
-    # The broker whose dossier it is: 403 everywhere, with a valid token.
-    token = csrf_token(client.get("/").get_data(as_text=True))
+    # The broker whose dossier it is: no link to them, and 403 everywhere, with a valid token.
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/gestion/dossiers"' not in home
+    token = csrf_token(home)
     for method, url in urls:
         response = client.open(url, method=method, data={"csrf_token": token, "motif": "x", "donnee": "nir"})
         assert response.status_code == 403, f"broker {method} {url} → {response.status_code}"
