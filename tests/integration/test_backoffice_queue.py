@@ -5,6 +5,7 @@ mandatory piece is validated — and the administrator reading without acting.""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select
 
 from portal.auth.models import Role
@@ -15,6 +16,7 @@ from portal.messaging.models import Message
 from portal.signature.models import Contract, Progress
 from portal.subscription.models import Subscription
 from tests.conftest import csrf_token
+from tests.strategies import anything
 from tests.integration.test_exports_and_daily import logged_in
 
 from .test_dossiers import a_jpeg, a_pdf, paper_contract, pieces, send
@@ -309,3 +311,14 @@ def test_every_back_office_post_needs_its_csrf_token(transmitted, manager):
                 f"/gestion/dossiers/{transmitted.id}/adhesion", f"/gestion/dossiers/{transmitted.id}/afficher"):
         assert manager.post(url, data={"motif": "x", "donnee": "nir"}).status_code == 400, url
     assert pieces()["identite"].status is PieceStatus.RECUE
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reason=anything, what=anything)
+def test_any_reason_or_data_asked_answers_a_page_never_500(transmitted, manager, reason, what):
+    identity = db.session.scalars(select(Piece).where(Piece.code == "identite")).one()
+    url = f"/gestion/dossiers/{transmitted.id}"
+    token = csrf_token(manager.get(url).get_data(as_text=True))
+    refused = manager.post(f"/gestion/pieces/{identity.id}/refuser", data={"csrf_token": token, "motif": reason})
+    assert refused.status_code in (302, 422)
+    assert manager.post(f"{url}/afficher", data={"csrf_token": token, "donnee": what}).status_code in (200, 302)
