@@ -21,11 +21,26 @@ PIECES = (("identite", "Copie de la pièce d'identité", True), ("rib", "RIB", T
 BATCH = 5_000
 
 
-def queue_db(directory: str, contracts: int, seed: int = 1):
-    """The bench app with `contracts` signed contracts spread over FIRMS firms, their pieces,
-    and a back-office account."""
-    from portal.auth.models import Firm, Role, User
+def queue_db(directory: str, contracts: int):
+    """The bench app with `contracts` contracts (fill_queue) and a back-office account."""
+    from portal.auth.models import Role, User
     from portal.auth.passwords import hash_password
+    from portal.extensions import db
+
+    app = setup.make_app(directory)
+    with app.app_context():
+        db.session.add(User(email=MANAGER_EMAIL, role=Role.BACKOFFICE, first_name="Gestion", last_name="Banc",
+                            password_hash=hash_password(setup.PASSWORD)))
+        fill_queue(contracts)
+        db.session.execute(db.text("ANALYZE"))  # the planner's statistics, as a running database has them
+        db.session.commit()
+    return app
+
+
+def fill_queue(contracts: int, seed: int = 1) -> None:
+    """`contracts` signed contracts spread over FIRMS firms, in the PROGRESS_SHARE proportions,
+    transmitted over the last 90 days, with their pieces; inserted in batches and committed."""
+    from portal.auth.models import Firm
     from portal.catalog.loader import get_catalog
     from portal.clock import now, today
     from portal.dossiers.models import Piece
@@ -34,51 +49,44 @@ def queue_db(directory: str, contracts: int, seed: int = 1):
     from portal.signature.models import Contract
     from portal.subscription.models import Subscription
 
-    app = setup.make_app(directory)
     rng = random.Random(seed)
-    with app.app_context():
-        broker = setup.broker()
-        db.session.add(User(email=MANAGER_EMAIL, role=Role.BACKOFFICE, first_name="Gestion", last_name="Banc",
-                            password_hash=hash_password(setup.PASSWORD)))
-        firms = [broker.firm_id] + [
-            db.session.scalars(db.insert(Firm).returning(Firm.id), [{
-                "name": f"Cabinet {n:02d}", "orias": f"070001{n:02d}", "phone": "05 45 00 00 00",
-                "address": "1 rue du Banc, 16000 Angoulême", "email": f"cabinet{n}@bench.example",
-                "created_at": now()}]).one() for n in range(1, FIRMS)]
-        products = get_catalog().products
-        moment, day = now(), today()
-        shares = [share for _, share in PROGRESS_SHARE]
-        for start in range(0, contracts, BATCH):
-            size = min(BATCH, contracts - start)
-            chosen = [(rng.choice(firms), rng.choice(products), rng.choices(PROGRESS_SHARE, shares)[0][0])
-                      for _ in range(size)]
-            quotes = db.session.scalars(db.insert(Quote).returning(Quote.id, sort_by_parameter_order=True), [{
-                "firm_id": firm, "broker_id": broker.id, "product_code": product.code, "status": "souscrit", "step": 3,
-                "number": f"BQ-{start + n:010d}", "version": 1, "civility": "Madame", "last_name": f"Nom{start + n}",
-                "first_name": "Élodie", "children": 0, "without_email": False, "created_at": moment,
-                "updated_at": moment} for n, (firm, product, _) in enumerate(chosen)]).all()
-            subscriptions = db.session.scalars(
-                db.insert(Subscription).returning(Subscription.id, sort_by_parameter_order=True), [{
-                    "quote_id": quote_id, "firm_id": firm, "status": "signee", "step": 4, "telephone_sale": False,
-                    "created_at": moment, "updated_at": moment}
-                    for quote_id, (firm, _, _) in zip(quotes, chosen)]).all()
-            contract_ids = db.session.scalars(db.insert(Contract).returning(Contract.id, sort_by_parameter_order=True), [{
-                "number": f"BC-{start + n:010d}", "subscription_id": subscriptions[n], "quote_id": quotes[n],
-                "firm_id": firm, "product_code": product.code, "formula_code": product.formulas[0].code,
-                "signature_state": "signe", "progress": progress, "annual": Decimal("1200.00"), "attempt": 1,
-                "accepted": 3, "created_at": moment, "signed_at": moment,
-                "transmitted_at": None if progress == "en_attente_pieces" else moment - timedelta(
-                    days=rng.randint(0, 90), minutes=rng.randint(0, 1440))}
-                for n, (firm, product, progress) in enumerate(chosen)]).all()
-            db.session.execute(db.insert(Piece), [{
-                "contract_id": contract_id, "firm_id": firm, "code": code, "label": label, "mandatory": mandatory,
-                "status": rng.choice(("en_attente", "recue", "validee")) if progress == "dossier_transmis" else
-                ("validee" if progress == "adhesion_creee" else "en_attente"), "requested_on": day}
-                for contract_id, (firm, _, progress) in zip(contract_ids, chosen) for code, label, mandatory in PIECES])
-        db.session.commit()
-        db.session.execute(db.text("ANALYZE"))  # the planner's statistics, as a running database has them
-        db.session.commit()
-    return app
+    broker = setup.broker()
+    firms = [broker.firm_id] + [
+        db.session.scalars(db.insert(Firm).returning(Firm.id), [{
+            "name": f"Cabinet {n:02d}", "orias": f"070001{n:02d}", "phone": "05 45 00 00 00",
+            "address": "1 rue du Banc, 16000 Angoulême", "email": f"cabinet{n}@bench.example",
+            "created_at": now()}]).one() for n in range(1, FIRMS)]
+    products = get_catalog().products
+    moment, day = now(), today()
+    shares = [share for _, share in PROGRESS_SHARE]
+    for start in range(0, contracts, BATCH):
+        size = min(BATCH, contracts - start)
+        chosen = [(rng.choice(firms), rng.choice(products), rng.choices(PROGRESS_SHARE, shares)[0][0])
+                  for _ in range(size)]
+        quotes = db.session.scalars(db.insert(Quote).returning(Quote.id, sort_by_parameter_order=True), [{
+            "firm_id": firm, "broker_id": broker.id, "product_code": product.code, "status": "souscrit", "step": 3,
+            "number": f"BQ-{start + n:010d}", "version": 1, "civility": "Madame", "last_name": f"Nom{start + n}",
+            "first_name": "Élodie", "children": 0, "without_email": False, "created_at": moment,
+            "updated_at": moment} for n, (firm, product, _) in enumerate(chosen)]).all()
+        subscriptions = db.session.scalars(
+            db.insert(Subscription).returning(Subscription.id, sort_by_parameter_order=True), [{
+                "quote_id": quote_id, "firm_id": firm, "status": "signee", "step": 4, "telephone_sale": False,
+                "created_at": moment, "updated_at": moment}
+                for quote_id, (firm, _, _) in zip(quotes, chosen)]).all()
+        contract_ids = db.session.scalars(db.insert(Contract).returning(Contract.id, sort_by_parameter_order=True), [{
+            "number": f"BC-{start + n:010d}", "subscription_id": subscriptions[n], "quote_id": quotes[n],
+            "firm_id": firm, "product_code": product.code, "formula_code": product.formulas[0].code,
+            "signature_state": "signe", "progress": progress, "annual": Decimal("1200.00"), "attempt": 1,
+            "accepted": 3, "created_at": moment, "signed_at": moment,
+            "transmitted_at": None if progress == "en_attente_pieces" else moment - timedelta(
+                days=rng.randint(0, 90), minutes=rng.randint(0, 1440))}
+            for n, (firm, product, progress) in enumerate(chosen)]).all()
+        db.session.execute(db.insert(Piece), [{
+            "contract_id": contract_id, "firm_id": firm, "code": code, "label": label, "mandatory": mandatory,
+            "status": rng.choice(("en_attente", "recue", "validee")) if progress == "dossier_transmis" else
+            ("validee" if progress == "adhesion_creee" else "en_attente"), "requested_on": day}
+            for contract_id, (firm, _, progress) in zip(contract_ids, chosen) for code, label, mandatory in PIECES])
+    db.session.commit()
 
 
 def queue_latency(contracts: int, rounds: int) -> float:

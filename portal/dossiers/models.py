@@ -56,8 +56,8 @@ class Piece(db.Model):
                                                 default=PieceStatus.EN_ATTENTE)
     requested_on: Mapped[date] = mapped_column(Date, nullable=False)  # "Demande"
     received_on: Mapped[date | None] = mapped_column(Date)  # "Réception": the last file received
-    # The back-office's decisions: the last refusal stays shown next to "En attente" until the
-    # piece is validated.
+    # The back-office's decisions: the last refusal is shown next to "En attente" until another
+    # file comes.
     refusal_reason: Mapped[str | None] = mapped_column(Text)
     refused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     refused_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

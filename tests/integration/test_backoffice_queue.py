@@ -4,6 +4,8 @@ client told by e-mail, the piece back to "En attente"), the adhesion created onc
 mandatory piece is validated — and the administrator reading without acting."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select
@@ -322,3 +324,26 @@ def test_any_reason_or_data_asked_answers_a_page_never_500(transmitted, manager,
     refused = manager.post(f"/gestion/pieces/{identity.id}/refuser", data={"csrf_token": token, "motif": reason})
     assert refused.status_code in (302, 422)
     assert manager.post(f"{url}/afficher", data={"csrf_token": token, "donnee": what}).status_code in (200, 302)
+
+
+def test_the_queue_pages_by_50_oldest_first_with_each_page_s_counts(app, manager):
+    from bench.backoffice import fill_queue
+
+    fill_queue(200)
+    waiting = db.session.execute(select(Contract.number, Contract.id).where(Contract.progress == Progress.DOSSIER_TRANSMIS)
+                                 .order_by(Contract.transmitted_at, Contract.id)).all()
+    assert len(waiting) > 100
+    listed = []
+    for number in (1, 2, 3):
+        page = manager.get("/gestion/dossiers", query_string={"page": number})
+        listed += re.findall(r'<a href="/gestion/dossiers/\d+">(BC-\d+)</a>', page.get_data(as_text=True))
+        assert ("Page suivante" in text(page)) is (number * 50 < len(waiting))
+    assert listed == [number for number, _ in waiting]
+    # A row's counts are its pieces': received, validated, mandatory missing.
+    first_id = waiting[0].id
+    statuses = db.session.execute(select(Piece.status, Piece.mandatory).where(Piece.contract_id == first_id)).all()
+    expected = (sum(s is PieceStatus.RECUE for s, _ in statuses), sum(s is PieceStatus.VALIDEE for s, _ in statuses),
+                sum(m and s is PieceStatus.EN_ATTENTE for s, m in statuses))
+    row = re.search(rf'{waiting[0].number}</a></td>\s*<td>[^<]*</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>',
+                    manager.get("/gestion/dossiers").get_data(as_text=True))
+    assert tuple(int(n) for n in row.groups()) == expected
