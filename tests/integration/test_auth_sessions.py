@@ -14,10 +14,8 @@ from tests.conftest import PASSWORD, IsolatedClient, csrf_token
 
 @pytest.fixture
 def client_app(app):
-    """The portal with one client page and a door that opens a client session.
-
-    The client space has no pages yet; these two stand for the ones to come.
-    """
+    """The portal with a bare client page and a door that opens a client session directly, to
+    test the sessions alone (the client space's own pages: test_client_space.py)."""
     portal = create_app({key: app.config[key] for key in (
         "TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "STORAGE_DIR",
         "MAIL_URL", "BASE_URL", "RATELIMIT_STORAGE_URI")} | {"INSTANCE_PATH": app.instance_path})

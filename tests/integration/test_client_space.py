@@ -393,6 +393,8 @@ def test_a_client_session_on_broker_pages_is_no_session(app, client_space):
 
 def test_logging_out_ends_the_client_session_and_a_copied_cookie(app, client_space):
     _, browser = client_space
+    already = browser.get("/espace-client/connexion")  # logged in: the login page leads to the space
+    assert already.status_code == 302 and already.headers["Location"] == "/espace-client/"
     copied = browser.get_cookie("session").value
     token = csrf_token(browser.get("/espace-client/").get_data(as_text=True))
     answer = browser.post("/espace-client/deconnexion", data={"csrf_token": token})
