@@ -14,6 +14,11 @@ down_revision = '0013'
 branch_labels = None
 depends_on = None
 
+# Contracts signed before: the account made at their signature is the one of their person.
+BACKFILL = ("UPDATE contract SET client_account_id = (SELECT MIN(client_account.id) FROM client_account "
+            "WHERE client_account.person_id = contract.person_id) "
+            "WHERE progress IS NOT NULL AND person_id IS NOT NULL AND client_account_id IS NULL")
+
 
 def upgrade():
     with op.batch_alter_table('contract', schema=None) as batch_op:
@@ -23,10 +28,7 @@ def upgrade():
                                     ['client_account_id'], ['id'])
     with op.batch_alter_table('client_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('link_sent_at', sa.DateTime(timezone=True), nullable=True))
-    # Contracts signed before: the account made at their signature is the one of their person.
-    op.execute("UPDATE contract SET client_account_id = (SELECT MIN(client_account.id) FROM client_account "
-               "WHERE client_account.person_id = contract.person_id) "
-               "WHERE progress IS NOT NULL AND person_id IS NOT NULL")
+    op.execute(BACKFILL)
 
 
 def downgrade():

@@ -4,12 +4,15 @@ bad file refused next to the piece, nothing stored), its details, quotes and con
 client's dossiers answer 404."""
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from PIL import Image
+from sqlalchemy import func, select, text
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -25,6 +28,7 @@ from tests.clamav import CLAMD, EICAR, running_clamd
 from tests.conftest import PASSWORD, IsolatedClient, csrf_token
 from tests.integration.test_auth_bad_input import unlimited  # noqa: F401  fixture
 from tests.integration.test_auth_login import WRONG, form_error, post_login
+from tests.integration.test_auth_rate_limits import limiter_clock  # noqa: F401  fixture
 from tests.integration.test_dossiers import a_jpeg, a_pdf, paper_contract, stored_piece_files
 
 from .signing import fill_subscription, last_code
@@ -164,7 +168,6 @@ def test_a_bad_file_is_refused_next_to_its_piece_and_nothing_is_stored(client_sp
 def test_a_png_named_jpg_is_accepted_by_its_content(client_space):
     _, browser = client_space
     out = io.BytesIO()
-    from PIL import Image
     Image.new("RGB", (30, 20), "teal").save(out, "PNG")
     assert upload(browser, client_pieces()["rib"], "photo.jpg", out.getvalue()).status_code == 302
     assert client_pieces()["rib"].status is PieceStatus.RECUE and stored_piece_files() == 1
@@ -461,15 +464,6 @@ def test_the_client_login_is_rate_limited_like_the_broker_s(app, limiter_clock):
     assert client_login(browser, "client@exemple.fr", PASSWORD).status_code == 302
 
 
-@pytest.fixture
-def limiter_clock(monkeypatch):
-    from tests.integration.test_auth_rate_limits import MovingClock
-    import limits.storage.memory
-    clock = MovingClock(limits.storage.memory.time.time())
-    monkeypatch.setattr(limits.storage.memory, "time", clock)
-    return clock
-
-
 def test_a_client_without_a_password_is_e_mailed_its_link_once_per_quarter_hour(app, outbox, unlimited, quote_day):
     make_client("nouveau@exemple.fr", password=None)
     for _ in range(3):
@@ -519,3 +513,19 @@ def test_the_forgotten_password_form_checks_the_address(app, unlimited):
         answer = ask_link(browser, typed)
         assert answer.status_code == 200 and message in page_text(answer)
         assert f'value="{typed}"' in answer.get_data(as_text=True) or not typed
+
+
+def test_migration_0016_links_the_contracts_signed_before_to_their_client_s_account(app, signing_dossier, outbox):
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0016_contracts_of_client_accounts.py"
+    spec = importlib.util.spec_from_file_location("migration_0016", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    contract = e_signed(signing_dossier, outbox)
+    account_id = contract.client_account_id
+    assert account_id == db.session.scalar(select(ClientAccount.id))
+    contract.client_account_id = None  # as a contract signed before the column existed
+    db.session.commit()
+    db.session.execute(text(migration.BACKFILL))
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Contract, contract.id).client_account_id == account_id
