@@ -43,6 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .home.views import bp as home_bp
     from .documents.views import bp as documents_bp
     from .dossiers.views import bp as dossiers_bp
+    from .dossiers.client_views import bp as client_space_bp
     from .messaging.views import bp as messaging_bp
     from .backoffice.deliveries import delivery_bp
     from .backoffice.queue import bp as queue_bp
@@ -67,6 +68,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(subscription_bp)
     app.register_blueprint(signature_bp)
     app.register_blueprint(dossiers_bp)
+    app.register_blueprint(client_space_bp)
     register_cli(app)
     register_filters(app)
     _register_errors(app)

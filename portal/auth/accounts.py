@@ -24,11 +24,16 @@ CANNOT_DEACTIVATE_ONESELF = "Vous ne pouvez pas désactiver votre propre compte.
 UNKNOWN_USER = "Ce compte n'existe pas."
 
 
-def find_user(identifiant: str | None) -> User | None:
+def find_account(model, identifiant: str | None):
+    """The account of `model` (User or ClientAccount) whose e-mail is this identifiant, or None."""
     email = normalize_identifiant(identifiant)
     if email is None:
         return None
-    return db.session.scalar(select(User).where(User.email == email))
+    return db.session.scalar(select(model).where(model.email == email))
+
+
+def find_user(identifiant: str | None) -> User | None:
+    return find_account(User, identifiant)
 
 
 def move_session_epoch(account) -> None:

@@ -2,28 +2,36 @@
 
 The client's e-mail is its identifier (one account per address). The link is single-use,
 only its SHA-256 is stored, and it lives CLIENT_LINK_LIFETIME: the adhesion e-mail is not
-always opened the day it arrives. A new link replaces the unused ones.
+always opened the day it arrives. A new link replaces the unused ones. "Mot de passe oublié ?"
+(and a login tried on an account still without a password) e-mails a new one, at most once
+per CLIENT_LINK_WINDOW per account, claimed by one conditional UPDATE.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, delete, select, update
+from flask import current_app
+from sqlalchemy import DateTime, ForeignKey, Integer, String, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import as_utc, now
 from ..extensions import db
 from ..journal.service import record
+from ..messaging.service import queue_email
 from ..security import hash_token, new_token
-from .accounts import move_session_epoch
+from .accounts import find_account, move_session_epoch
 from .errors import InvalidInput, InvalidLink
 from .links import new_password_errors
 from .models import ClientAccount
 from .passwords import hash_password
+from .throttling import lift_locks
 
 CLIENT_LINK_LIFETIME = timedelta(days=7)
 CLIENT_LINK_PATH = "/espace-client/mot-de-passe/"
+CLIENT_LOGIN_PATH = "/espace-client/connexion"
+CLIENT_LINK_WINDOW = timedelta(minutes=15)
+CLIENT_LINK_SUBJECT = "Mes Solutions Plus - Mot de passe de votre espace client"
 
 
 class ClientPasswordLink(db.Model):
@@ -68,6 +76,36 @@ def new_client_link(account: ClientAccount) -> str:
     return token
 
 
+def request_client_link(email: str) -> None:
+    """"Mot de passe oublié ?": e-mail a new link to the account of this address. Silent for an
+    address without an active account, or when a link left less than 15 minutes ago: the page
+    answers the same either way."""
+    account = find_account(ClientAccount, email)
+    if account is not None and account.active:
+        send_client_link(account, now(), "mot de passe oublié")
+
+
+def send_client_link(account: ClientAccount, at: datetime, why: str = "tentative de connexion sans mot de passe") -> bool:
+    """E-mail the account a new password link, unless one left within CLIENT_LINK_WINDOW
+    (committed); returns whether it left."""
+    claimed = db.session.execute(
+        update(ClientAccount).where(ClientAccount.id == account.id, ClientAccount.active == True,  # noqa: E712
+                                    or_(ClientAccount.link_sent_at.is_(None),
+                                        ClientAccount.link_sent_at <= at - CLIENT_LINK_WINDOW))
+        .values(link_sent_at=at).execution_options(synchronize_session=False)).rowcount == 1
+    if not claimed:
+        db.session.rollback()
+        return False
+    link = current_app.config["BASE_URL"] + CLIENT_LINK_PATH + new_client_link(account)
+    queue_email(to=account.email, subject=CLIENT_LINK_SUBJECT, template="client_password_link",
+                context={"link": link, "expires_at": at + CLIENT_LINK_LIFETIME,
+                         "has_password": account.password_hash is not None})
+    record(actor="système", object_type="client_account", object_id=account.id, action="password_link_sent",
+           detail=why)
+    db.session.commit()
+    return True
+
+
 def _live_link(token: str, at: datetime) -> ClientPasswordLink:
     if not token or len(token) > 200:
         raise InvalidLink()
@@ -98,6 +136,7 @@ def set_client_password(token: str, new_password: str, confirmation: str) -> Cli
     first_time = account.password_hash is None
     account.password_hash = hash_password(new_password)
     move_session_epoch(account)
+    lift_locks(account)  # guesses of no password or of the old one are worth nothing now
     record(actor="client", object_type="client_account", object_id=account.id,
            action="password_initialised" if first_time else "password_reset")
     db.session.commit()

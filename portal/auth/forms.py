@@ -17,9 +17,9 @@ def _strip(value):
 PASSWORD_FIELD_MAX = 4 * MAX_LENGTH
 
 
-def _identifiant(label: str = "Identifiant") -> StringField:
+def _identifiant(label: str = "Identifiant", missing: str = "Saisissez votre identifiant (votre e-mail professionnel).") -> StringField:
     return StringField(label, filters=[_strip], validators=[
-        DataRequired("Saisissez votre identifiant (votre e-mail professionnel)."),
+        DataRequired(missing),
         Length(max=EMAIL_MAX_LENGTH, message=f"L'identifiant compte au plus {EMAIL_MAX_LENGTH} caractères."),
     ])
 
@@ -36,12 +36,25 @@ class LoginForm(FlaskForm):
     mot_de_passe = _password("Mot de passe", "Saisissez votre mot de passe.")
 
 
-class FirstConnectionForm(FlaskForm):
-    email = StringField("E-mail professionnel", filters=[_strip], validators=[
-        DataRequired("Saisissez votre adresse e-mail professionnelle."),
+class ClientLoginForm(FlaskForm):
+    identifiant = _identifiant(missing="Saisissez votre identifiant (votre adresse e-mail).")
+    mot_de_passe = _password("Mot de passe", "Saisissez votre mot de passe.")
+
+
+def _email(label: str, missing: str, example: str) -> StringField:
+    return StringField(label, filters=[_strip], validators=[
+        DataRequired(missing),
         Length(max=EMAIL_MAX_LENGTH, message=f"L'adresse e-mail compte au plus {EMAIL_MAX_LENGTH} caractères."),
-        Email("Adresse e-mail invalide (exemple : prenom.nom@cabinet.fr).", check_deliverability=False),
+        Email(f"Adresse e-mail invalide (exemple : {example}).", check_deliverability=False),
     ])
+
+
+class FirstConnectionForm(FlaskForm):
+    email = _email("E-mail professionnel", "Saisissez votre adresse e-mail professionnelle.", "prenom.nom@cabinet.fr")
+
+
+class ClientLinkForm(FlaskForm):
+    email = _email("Adresse e-mail", "Saisissez votre adresse e-mail.", "prenom.nom@exemple.fr")
 
 
 class InitPasswordForm(FlaskForm):

@@ -2,18 +2,27 @@
 
 The source address arrives as a plain value from the view. An unknown identifiant, a wrong
 password and an account whose password was never created get the same answer and the same
-counting; the last one also e-mails its owner a first-connection link (see links.py).
+counting; the last one also e-mails its owner a link to create it (links.py, client_links.py).
+
+One login serves both kinds of account, each looked up only among its own (`AccountKind`):
+a broker's e-mail and password on the client login fail as a wrong password, and the other
+way round; their counters are kept apart (throttling.py).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
 
 from ..journal.service import record
 from ..clock import now
 from ..extensions import db
 from ..security import new_token
-from .accounts import find_user, store_password
+from .accounts import find_account, store_password
+from .client_links import send_client_link
 from .errors import ACCOUNT_INACTIVE, AccountInactive, InvalidInput, TooManyFailures
 from .links import new_password_errors, send_login_link
-from .models import User
+from .models import ClientAccount, User
 from .passwords import hash_password, needs_rehash, verify_password
 from .throttling import check_allowed, register_failure, register_success
 
@@ -31,26 +40,42 @@ def _spend_hashing_time(password: str) -> None:
     verify_password(_dummy_hash, password or "")
 
 
-def _check_credentials(identifiant: str, password: str, source: str | None, at) -> User:
-    """The active user with this identifiant and password, or the refusal."""
-    user = find_user(identifiant)
-    check_allowed(identifiant, source, user, at)
+@dataclass(frozen=True)
+class AccountKind:
+    """Who may log in on a login page: its accounts' model, and what to do when someone tries an
+    account whose password was never created (e-mail its owner the link, at most once a while)."""
+    model: type
+    send_password_link: Callable[[object, datetime], bool]
+
+    @property
+    def realm(self) -> str:
+        return self.model.login_realm
+
+
+STAFF = AccountKind(User, send_login_link)
+CLIENTS = AccountKind(ClientAccount, send_client_link)
+
+
+def _check_credentials(identifiant: str, password: str, source: str | None, at, kind: AccountKind = STAFF):
+    """The active account of `kind` with this identifiant and password, or the refusal."""
+    user = find_account(kind.model, identifiant)
+    check_allowed(identifiant, source, user, at, kind.realm)
     if user is None or user.password_hash is None:
         _spend_hashing_time(password)
         if user is not None and user.active:
-            send_login_link(user, at)
-        raise register_failure(identifiant, source, user, at)
+            kind.send_password_link(user, at)
+        raise register_failure(identifiant, source, user, at, kind.realm)
     if not verify_password(user.password_hash, password or ""):
-        raise register_failure(identifiant, source, user, at)
+        raise register_failure(identifiant, source, user, at, kind.realm)
     if not user.active:
         raise AccountInactive(ACCOUNT_INACTIVE)
     return user
 
 
-def authenticate(identifiant: str, password: str, source: str | None) -> User:
-    """Check a login from the address `source`; on success its counters restart."""
+def authenticate(identifiant: str, password: str, source: str | None, kind: AccountKind = STAFF):
+    """Check a login of an account of `kind` from the address `source`; on success its counters restart."""
     at = now()
-    user = _check_credentials(identifiant, password, source, at)
+    user = _check_credentials(identifiant, password, source, at, kind)
     register_success(user, source, at)
     user.last_login_at = at
     if needs_rehash(user.password_hash):

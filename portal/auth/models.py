@@ -67,6 +67,7 @@ class User(UserMixin, db.Model):
     firm: Mapped[Firm | None] = relationship(back_populates="users", lazy="joined")
 
     is_staff = True
+    login_realm = ""  # what its login counters are keyed under (throttling.py)
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -149,9 +150,14 @@ class ClientAccount(UserMixin, db.Model):
     last_failed_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When "Mot de passe oublié ?" (or a login without a password) last e-mailed a link:
+    # claimed by a conditional UPDATE, at most one e-mail per window (client_links.py).
+    link_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, nullable=False)
 
     is_staff = False
+    # Its own counters: a client whose e-mail is also a broker's never locks the broker out.
+    login_realm = "client:"
 
     @property
     def is_active(self) -> bool:  # Flask-Login

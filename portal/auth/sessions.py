@@ -3,20 +3,22 @@
 The session stores "u:<id>" for staff and "c:<id>" for a client. A client session is loaded
 only on views marked with `client_required`: on every other view (all the staff pages,
 whether they use `login_required` or `roles_required`) it counts as no session at all, so
-the staff pages never see a client. A staff session on a client view is refused with 403.
+the staff pages never see a client. A staff session on a client view is refused with 403;
+nobody logged in on a client view is sent to the client login.
 A cookie from before this scheme (a bare id) loads nobody: its holder is logged out.
 """
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app, request, session
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
 
 from ..extensions import db, login_manager
 from .models import ClientAccount, User
 
 SESSION_EPOCH = "epoch"
+CLIENT_LOGIN_MESSAGE = "Connectez-vous à votre espace client pour accéder à cette page."
 _KINDS = {"u": User, "c": ClientAccount}
 
 
@@ -44,9 +46,18 @@ def client_required(view):
     """View decorator for the client's own pages: a client session, never a staff one."""
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated or getattr(current_user, "is_staff", True):
+        if not current_user.is_authenticated:
+            flash(CLIENT_LOGIN_MESSAGE, "info")
+            return redirect(url_for("auth.client_login", next=request.full_path if request.method == "GET" else None))
+        if current_user.is_staff:
             abort(403)
         return view(*args, **kwargs)
-    wrapped.client_area = True
-    return wrapped
+    return client_area(wrapped)
+
+
+def client_area(view):
+    """Mark a view on which a client session is loaded (the client login and logout, and every
+    `client_required` page); everywhere else a client counts as logged out."""
+    view.client_area = True
+    return view
 

@@ -15,7 +15,9 @@ an account exists):
   ignores this delay, so the owner logs in even during such an attack; from a new address
   the owner waits a minute at worst.
 
-Failures older than 24 hours are forgotten; a successful login clears both counters of its
+Staff and client accounts are counted apart (`login_realm` of their model): the same e-mail
+may be a broker's identifiant and a client's, and failures on one login page never slow down
+or lock the other. Failures older than 24 hours are forgotten; a successful login clears both counters of its
 address and identifiant. Counters are incremented by one SQL UPDATE each (the row stays
 locked until the commit), so simultaneous failures all count.
 """
@@ -33,7 +35,9 @@ from ..extensions import db
 from ..formatting import clock
 from ..security import hash_token
 from .errors import BAD_CREDENTIALS, AccountLocked, AuthError, BadCredentials, TooManyFailures
-from .models import LoginSource, LoginThrottle, User
+from .models import ClientAccount, LoginSource, LoginThrottle, User
+
+Account = User | ClientAccount
 
 FAILURES_BEFORE_DELAY = 3
 DELAY_AFTER_FAILURES = timedelta(seconds=30)
@@ -58,14 +62,14 @@ def normalize_identifiant(value: str | None) -> str | None:
     return text
 
 
-def throttle_key(identifiant: str | None) -> str:
+def throttle_key(identifiant: str | None, realm: str = "") -> str:
     """The key an identifiant's failures are counted under: a hash, whatever was typed."""
-    return hash_token("login:" + (identifiant or "").strip().lower())
+    return hash_token("login:" + realm + (identifiant or "").strip().lower())
 
 
-def source_key(identifiant: str | None, source: str | None) -> str:
+def source_key(identifiant: str | None, source: str | None, realm: str = "") -> str:
     """The key of one identifiant at one source address."""
-    return hash_token("source:" + (identifiant or "").strip().lower() + "\n" + (source or ""))
+    return hash_token("source:" + realm + (identifiant or "").strip().lower() + "\n" + (source or ""))
 
 
 def _clock_time(moment: datetime) -> str:
@@ -87,28 +91,29 @@ def _wait_message(until: datetime, at: datetime) -> str:
     return f"Trop de tentatives infructueuses : patientez {seconds} {unit} avant de réessayer."
 
 
-def _source_row(identifiant: str, source: str | None) -> LoginSource | None:
-    return db.session.scalar(select(LoginSource).where(LoginSource.key == source_key(identifiant, source)))
+def _source_row(identifiant: str, source: str | None, realm: str) -> LoginSource | None:
+    return db.session.scalar(select(LoginSource).where(LoginSource.key == source_key(identifiant, source, realm)))
 
 
-def _identifiant_row(identifiant: str) -> LoginThrottle | None:
-    return db.session.scalar(select(LoginThrottle).where(LoginThrottle.key == throttle_key(identifiant)))
+def _identifiant_row(identifiant: str, realm: str) -> LoginThrottle | None:
+    return db.session.scalar(select(LoginThrottle).where(LoginThrottle.key == throttle_key(identifiant, realm)))
 
 
 def _waiting(locked_until: datetime | None, at: datetime) -> bool:
     return locked_until is not None and as_utc(locked_until) > at
 
 
-def check_allowed(identifiant: str, source: str | None, user: User | None, at: datetime) -> None:
-    """Raise when an attempt for `identifiant` from `source` must wait; it is then not counted."""
-    from_source = _source_row(identifiant, source)
+def check_allowed(identifiant: str, source: str | None, user: Account | None, at: datetime, realm: str = "") -> None:
+    """Raise when an attempt for `identifiant` (of the accounts of `realm`) from `source` must
+    wait; it is then not counted."""
+    from_source = _source_row(identifiant, source, realm)
     if from_source is not None and _waiting(from_source.locked_until, at):
         if from_source.failed_logins >= FAILURES_BEFORE_LOCK:
             raise AccountLocked(_locked_message(as_utc(from_source.locked_until)))
         raise TooManyFailures(_wait_message(from_source.locked_until, at))
     known = (from_source is not None and from_source.last_success_at is not None
              and as_utc(from_source.last_success_at) > at - KNOWN_SOURCE_FOR)
-    counter = user if user is not None else _identifiant_row(identifiant)
+    counter = user if user is not None else _identifiant_row(identifiant, realm)
     if not known and counter is not None and _waiting(counter.locked_until, at):
         raise TooManyFailures(_wait_message(counter.locked_until, at))
 
@@ -153,7 +158,8 @@ def _identifiant_delay(failures: int) -> timedelta | None:
     return min(timedelta(seconds=seconds), LONGEST_IDENTIFIANT_DELAY)
 
 
-def register_failure(identifiant: str, source: str | None, user: User | None, at: datetime) -> AuthError:
+def register_failure(identifiant: str, source: str | None, user: Account | None, at: datetime,
+                     realm: str = "") -> AuthError:
     """Count one failure on both counters (committed), and return the refusal to raise."""
     # Counters that failed long ago and never logged in are worth nothing: drop them as we go.
     old = at - FAILURES_FORGOTTEN_AFTER
@@ -161,25 +167,26 @@ def register_failure(identifiant: str, source: str | None, user: User | None, at
     db.session.execute(delete(LoginSource).where(LoginSource.last_failed_login_at < old,
                                                  LoginSource.last_success_at.is_(None)))
 
-    key = source_key(identifiant, source)
-    from_source = _count_keyed_failure(LoginSource, key, at, identifiant_key=throttle_key(identifiant))
+    key = source_key(identifiant, source, realm)
+    from_source = _count_keyed_failure(LoginSource, key, at, identifiant_key=throttle_key(identifiant, realm))
     if from_source >= FAILURES_BEFORE_LOCK:
         _set_wait(LoginSource, LoginSource.key == key, at + LOCK_DURATION)
     elif from_source >= FAILURES_BEFORE_DELAY:
         _set_wait(LoginSource, LoginSource.key == key, at + DELAY_AFTER_FAILURES)
 
     if user is not None:
-        model, condition = User, User.id == user.id
-        overall = _count_failure(User, condition, at)
+        model = type(user)
+        condition = model.id == user.id
+        overall = _count_failure(model, condition, at)
     else:
-        model, condition = LoginThrottle, LoginThrottle.key == throttle_key(identifiant)
-        overall = _count_keyed_failure(LoginThrottle, throttle_key(identifiant), at)
+        model, condition = LoginThrottle, LoginThrottle.key == throttle_key(identifiant, realm)
+        overall = _count_keyed_failure(LoginThrottle, throttle_key(identifiant, realm), at)
     delay = _identifiant_delay(overall)
     if delay is not None:
         _set_wait(model, condition, at + delay)
 
     if user is not None and from_source == FAILURES_BEFORE_LOCK:
-        record(actor="système", object_type="user", object_id=user.id, action="account_locked",
+        record(actor="système", object_type=user.__tablename__, object_id=user.id, action="account_locked",
                detail=f"{from_source} échecs de connexion consécutifs depuis une même adresse")
     db.session.commit()
     if user is not None:
@@ -191,26 +198,26 @@ def register_failure(identifiant: str, source: str | None, user: User | None, at
     return BadCredentials(BAD_CREDENTIALS)
 
 
-def clear_failures(user: User) -> None:
+def clear_failures(user: Account) -> None:
     """The identifiant's own counter starts again (a login succeeded, or a new password)."""
     user.failed_logins = 0
     user.last_failed_login_at = None
     user.locked_until = None
 
 
-def lift_locks(user: User) -> None:
+def lift_locks(user: Account) -> None:
     """A new password: guesses of the old one are worth nothing, every counter starts again."""
     clear_failures(user)
-    db.session.execute(update(LoginSource).where(LoginSource.identifiant_key == throttle_key(user.email))
+    db.session.execute(update(LoginSource).where(LoginSource.identifiant_key == throttle_key(user.email, user.login_realm))
                        .values(failed_logins=0, last_failed_login_at=None, locked_until=None)
                        .execution_options(synchronize_session=False))
 
 
-def register_success(user: User, source: str | None, at: datetime) -> None:
+def register_success(user: Account, source: str | None, at: datetime) -> None:
     """A login succeeded from `source`: its counters restart, and the address becomes known."""
     clear_failures(user)
-    key = source_key(user.email, source)
-    _ensure_row(LoginSource, key, identifiant_key=throttle_key(user.email))
+    key = source_key(user.email, source, user.login_realm)
+    _ensure_row(LoginSource, key, identifiant_key=throttle_key(user.email, user.login_realm))
     db.session.execute(update(LoginSource).where(LoginSource.key == key)
                        .values(failed_logins=0, last_failed_login_at=None, locked_until=None, last_success_at=at)
                        .execution_options(synchronize_session=False))

@@ -7,6 +7,8 @@ Limits (per client address unless said otherwise):
 - "Première connexion" POST: 5 per minute and 20 per hour; per e-mail and address, 5 per
   hour (an account receives at most one link e-mail per 5 minutes, see links.py);
 - password pages POST: 10 per minute.
+The client login (/espace-client/connexion) and "Mot de passe oublié ?" have the same limits
+as the broker's login and "Première connexion", counted apart.
 """
 from __future__ import annotations
 
@@ -19,8 +21,9 @@ from flask_login import current_user, login_user, logout_user
 from ..extensions import limiter, login_manager
 from . import accounts, client_links, links, login as logins
 from .errors import AuthError, InvalidInput, InvalidLink
-from .forms import ChangePasswordForm, FirstConnectionForm, InitPasswordForm, LoginForm, add_errors, add_form_error
-from .sessions import SESSION_EPOCH
+from .forms import (ChangePasswordForm, ClientLinkForm, ClientLoginForm, FirstConnectionForm, InitPasswordForm,
+                    LoginForm, add_errors, add_form_error)
+from .sessions import SESSION_EPOCH, client_area
 from .throttling import throttle_key
 
 bp = Blueprint("auth", __name__)
@@ -34,6 +37,7 @@ PASSWORD_LIMIT = "10 per minute"
 LOGGED_OUT = "Vous êtes déconnecté."
 PASSWORD_SET = "Votre mot de passe a été enregistré. Vous pouvez vous connecter."
 PASSWORD_CHANGED = "Votre mot de passe a été modifié."
+CLIENT_HOME = "client_space.home"  # the client space's first page (dossiers/client_views.py)
 
 
 @bp.record_once
@@ -79,30 +83,77 @@ def login():
     if current_user.is_authenticated:
         return redirect(next_url or url_for("portfolio.index"))
     form = LoginForm()
-    if form.validate_on_submit():
-        try:
-            user = logins.authenticate(form.identifiant.data, form.mot_de_passe.data, request.remote_addr)
-        except AuthError as refusal:
-            add_form_error(form, refusal.message)
-        else:
-            session.clear()  # a session prepared by someone else never becomes a logged-in one
-            login_user(user)
-            session[SESSION_EPOCH] = user.session_epoch
-            # The CSRF secret of the new session, now: pages opened at once right after the login
-            # would otherwise each make their own, and all but the last one's forms be refused.
-            generate_csrf()
-            return redirect(next_url or url_for("portfolio.index"))
+    if form.validate_on_submit() and _logged_in(form, logins.STAFF):
+        return redirect(next_url or url_for("portfolio.index"))
     return render_template("auth/login.html", form=form, next_url=next_url)
 
 
-@bp.post("/deconnexion")
-def logout():
+def _logged_in(form, kind: logins.AccountKind) -> bool:
+    """Log in the account of `kind` the form names, or put the refusal on the form."""
+    try:
+        account = logins.authenticate(form.identifiant.data, form.mot_de_passe.data, request.remote_addr, kind)
+    except AuthError as refusal:
+        add_form_error(form, refusal.message)
+        return False
+    session.clear()  # a session prepared by someone else never becomes a logged-in one
+    login_user(account)
+    session[SESSION_EPOCH] = account.session_epoch
+    # The CSRF secret of the new session, now: pages opened at once right after the login
+    # would otherwise each make their own, and all but the last one's forms be refused.
+    generate_csrf()
+    return True
+
+
+def _log_out(login_page: str):
     if current_user.is_authenticated:
         accounts.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(LOGGED_OUT, "info")
-    return redirect(url_for("auth.login"))
+    return redirect(url_for(login_page))
+
+
+@bp.post("/deconnexion")
+def logout():
+    return _log_out("auth.login")
+
+
+@bp.route(client_links.CLIENT_LOGIN_PATH, methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limiter.limit(LOGIN_IDENTIFIANT_LIMIT, methods=["POST"],
+               key_func=_field_and_address("client-connexion", "identifiant"), deduct_when=_login_failed)
+@client_area
+def client_login():
+    """The client space's login: client accounts only (a broker's e-mail fails as a wrong password)."""
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated and not current_user.is_staff:
+        return redirect(next_url or url_for(CLIENT_HOME))
+    form = ClientLoginForm()
+    if form.validate_on_submit() and _logged_in(form, logins.CLIENTS):
+        return redirect(next_url or url_for(CLIENT_HOME))
+    return render_template("auth/client_login.html", form=form, next_url=next_url)
+
+
+@bp.post("/espace-client/deconnexion")
+@client_area
+def client_logout():
+    return _log_out("auth.client_login")
+
+
+@bp.route("/espace-client/mot-de-passe-oublie", methods=["GET", "POST"])
+@limiter.limit(FIRST_CONNECTION_LIMIT, methods=["POST"])
+@limiter.limit(FIRST_CONNECTION_EMAIL_LIMIT, methods=["POST"], key_func=_field_and_address("client-lien", "email"))
+def client_forgotten_password():
+    form = ClientLinkForm()
+    if form.validate_on_submit():
+        client_links.request_client_link(form.email.data)
+        return redirect(url_for("auth.client_link_sent"))
+    return render_template("auth/client_forgotten_password.html", form=form)
+
+
+@bp.get("/espace-client/mot-de-passe-oublie/envoye")
+def client_link_sent():
+    return render_template("auth/client_link_sent.html")
 
 
 @bp.route("/premiere-connexion", methods=["GET", "POST"])

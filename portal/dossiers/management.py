@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import and_, exists, update
 
+from ..auth.client_links import CLIENT_LOGIN_PATH
 from ..auth.models import User
 from ..catalog.loader import get_catalog
 from ..clock import now
@@ -28,8 +29,6 @@ from .service import pieces_of
 REASON_MAX_LENGTH = 500
 PIECE_REFUSED_SUBJECT = "Mes Solutions Plus - Pièce justificative refusée"
 ADHESION_CREATED_SUBJECT = "Mes Solutions Plus - Adhésion créée"
-#: The client space's login page, linked from the e-mails.
-CLIENT_LOGIN_PATH = "/espace-client/connexion"
 #: What "Afficher" may show in full, as the journal names it.
 SENSITIVE = {"nir": "NIR", "iban": "IBAN"}
 

@@ -17,6 +17,7 @@ from ..journal.service import transition
 from ..quotes.devis import supporting_pieces
 from ..signature import service as signature
 from ..signature.models import Contract, Progress, SignatureState
+from ..storage.models import StoredFile
 from ..validators import without_control
 from . import uploads
 from .models import Piece, PieceFile, PieceStatus
@@ -26,6 +27,9 @@ SIGNED_BULLETIN, SIGNED_MANDATE = "bia_signe", "mandat_signe"
 PAPER_PIECES = ((SIGNED_BULLETIN, "Bulletin individuel d'adhésion daté et signé"),
                 (SIGNED_MANDATE, "Mandat de prélèvement SEPA daté et signé"))
 LABEL_MAX_LENGTH = 400
+#: The contract's files shown to the broker ("Documents envoyés") and to the client ("Visualiser
+#: les documents"): what the client received or signed.
+SENT_KINDS = ("signe", "preuve", "papier")
 
 
 class PieceError(ValueError):
@@ -52,6 +56,13 @@ def pieces_of(contract: Contract) -> list[Piece]:
                              mandatory=mandatory, requested_on=today()))
     db.session.flush()
     return _pieces(contract.id)
+
+
+def sent_documents(contract: Contract) -> list[StoredFile]:
+    """The contract's files of SENT_KINDS, in the order they were made."""
+    return db.session.scalars(select(StoredFile).where(
+        StoredFile.owner_type == "contract", StoredFile.owner_id == str(contract.id), StoredFile.kind.in_(SENT_KINDS))
+        .order_by(StoredFile.created_at, StoredFile.id)).all()
 
 
 def _pieces(contract_id: int) -> list[Piece]:

@@ -6,7 +6,6 @@ from io import BytesIO
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from .. import storage
 from ..auth.models import Role
@@ -19,12 +18,11 @@ from ..signature.models import Contract
 from ..storage.models import StoredFile
 from . import service, uploads
 from .models import Piece, PieceFile
+from .service import SENT_KINDS
 
 bp = Blueprint("dossiers", __name__)
 dossier_readers = roles_required(Role.BROKER, Role.BACKOFFICE, Role.ADMIN)
 broker_only = roles_required(Role.BROKER)
-#: The contract's files listed under "Documents envoyés": what the client received or signed.
-SENT_KINDS = ("signe", "preuve", "papier")
 
 
 def next_renewal(day: date) -> date:
@@ -43,9 +41,7 @@ def _page(contract: Contract, errors: dict | None = None, new_label: str = "", s
     pieces = service.pieces_of(contract)
     db.session.commit()  # pieces built on this first read are kept
     quote = contract.quote
-    sent = db.session.scalars(select(StoredFile).where(
-        StoredFile.owner_type == "contract", StoredFile.owner_id == str(contract.id), StoredFile.kind.in_(SENT_KINDS))
-        .order_by(StoredFile.created_at, StoredFile.id)).all()
+    sent = service.sent_documents(contract)
     rows = history("contrat", contract.id) + [row for piece in pieces for row in history("piece", piece.id)]
     rows.sort(key=lambda row: (row.at, row.id))
     return render_template("dossiers/contract.html", contract=contract, quote=quote,
@@ -73,26 +69,47 @@ def new_piece(contract_id: int):
 def upload(piece_id: int):
     uploads.refuse_oversized_request()
     piece = get_scoped_or_404(Piece, piece_id, current_user)
+    refusal = receive_sent_file(piece, uploaded_by=f"user:{current_user.id}", actor=current_user,
+                                no_file="Sélectionnez le fichier à importer.")
+    if refusal:
+        contract = db.session.get(Contract, piece.contract_id)
+        return _page(contract, {piece.id: refusal}, status=422)
+    return redirect(url_for("dossiers.contract_page", contract_id=piece.contract_id, _anchor=f"piece-{piece.id}"))
+
+
+def receive_sent_file(piece: Piece, *, uploaded_by: str, actor, no_file: str) -> str | None:
+    """The request's file "fichier" received for `piece` and committed, or the reason it is
+    refused (nothing kept). The broker's and the client's uploads both come here; the caller
+    has capped the request's size (uploads.refuse_oversized_request) before anything read it."""
     sent = request.files.get("fichier")
     try:
         if sent is None or not sent.filename:
-            raise service.PieceError("Sélectionnez le fichier à importer.")
-        service.receive_file(piece, sent.filename, sent.read(), uploaded_by=f"user:{current_user.id}",
-                             actor=current_user, clamd_url=current_app.config["CLAMD_URL"])
+            raise service.PieceError(no_file)
+        service.receive_file(piece, sent.filename, sent.read(), uploaded_by=uploaded_by, actor=actor,
+                             clamd_url=current_app.config["CLAMD_URL"])
     except (service.PieceError, uploads.UploadRefused) as error:
         db.session.rollback()
-        contract = db.session.get(Contract, piece.contract_id)
-        return _page(contract, {piece.id: str(error)}, status=422)
+        return str(error)
     db.session.commit()
-    return redirect(url_for("dossiers.contract_page", contract_id=piece.contract_id, _anchor=f"piece-{piece.id}"))
+    return None
 
 
 @bp.get("/pieces/fichiers/<int:piece_file_id>")
 @dossier_readers
 def piece_file(piece_file_id: int):
-    received = get_scoped_or_404(PieceFile, piece_file_id, current_user, Piece.firm_id, joins=[PieceFile.piece])
+    return piece_file_response(get_scoped_or_404(PieceFile, piece_file_id, current_user, Piece.firm_id,
+                                                 joins=[PieceFile.piece]))
+
+
+def piece_file_response(received: PieceFile):
+    """A received file, as the PDF it was stored as, named as it was sent."""
     return send_file(BytesIO(storage.get(received.storage_key)), mimetype="application/pdf",
                      download_name=uploads.clean_file_name(received.original_name) + ".pdf")
+
+
+def stored_file_response(document: StoredFile):
+    return send_file(BytesIO(storage.get(document.sha256)), mimetype=document.content_type,
+                     download_name=document.file_name)
 
 
 @bp.get("/contrats/<int:contract_id>/documents/<int:stored_file_id>")
@@ -103,5 +120,4 @@ def sent_document(contract_id: int, stored_file_id: int):
     if (document is None or document.owner_type != "contract" or document.owner_id != str(contract.id)
             or document.kind not in SENT_KINDS):
         abort(404)
-    return send_file(BytesIO(storage.get(document.sha256)), mimetype=document.content_type,
-                     download_name=document.file_name)
+    return stored_file_response(document)

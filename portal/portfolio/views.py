@@ -31,7 +31,7 @@ def role_screens() -> dict:
     """What the menus and dossier pages show by role: a broker sells and acts on its firm's
     dossiers; the back-office and the administrator read every firm's, without acting."""
     user = current_user
-    signed_in = getattr(user, "is_authenticated", False)
+    signed_in = getattr(user, "is_authenticated", False) and user.is_staff  # a client has no role
     return {"sells": signed_in and user.role is Role.BROKER,
             "manages_all_firms": signed_in and sees_all_firms(user)}
 

@@ -87,7 +87,7 @@ def check_needs(form: Mapping[str, str], product: Product, today: date) -> tuple
     regime = _text(form, "regime")
     if regime not in catalog.tariff.regimes:
         errors["regime"] = "Choisissez votre régime de sécurité sociale."
-    postcode, commune = _commune(form, "code_postal", "ville", errors)
+    postcode, commune = checked_commune(form, "code_postal", "ville", errors)
     birth = _date(form, "date_naissance", errors, "Saisissez la date de naissance.",
                   lambda text: validators.birth_date(text, today))
 
@@ -244,7 +244,7 @@ def check_contact(form: Mapping[str, str], quote: Quote, broker, today: date) ->
                                     f"({quote.birth_date:%d/%m/%Y}) : corrigez-la à l'étape « Vos besoins ».")
     address = _free_text(form, "adresse", errors, "L'adresse", required=True)
     address2 = _free_text(form, "adresse_complementaire", errors, "L'adresse complémentaire", required=False)
-    postcode, commune = _commune(form, "code_postal", "ville", errors)
+    postcode, commune = checked_commune(form, "code_postal", "ville", errors)
     if commune is not None and quote.commune_code:
         catalog = get_catalog()
         if zone_of_commune(catalog, commune.insee_code) != zone_of_commune(catalog, quote.commune_code):
@@ -379,7 +379,7 @@ def _yes_no(form, name: str, errors: Errors, missing: str) -> bool | None:
     return value
 
 
-def _commune(form, postcode_field: str, city_field: str, errors: Errors):
+def checked_commune(form, postcode_field: str, city_field: str, errors: Errors):
     postcode = _text(form, postcode_field)
     if not postcode:
         errors[postcode_field] = "Saisissez le code postal."

@@ -108,6 +108,9 @@ class Contract(db.Model):
     quote_id: Mapped[int] = mapped_column(ForeignKey("quote.id"), nullable=False, index=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), nullable=False)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    # The client space the contract shows in: the account of the address the adhesion e-mail
+    # went to, set when the contract is signed (electronically or chosen on paper).
+    client_account_id: Mapped[int | None] = mapped_column(ForeignKey("client_account.id"), index=True)
     product_code: Mapped[str] = mapped_column(String(40), nullable=False)
     formula_code: Mapped[str] = mapped_column(String(10), nullable=False)
     signature_state: Mapped[SignatureState] = mapped_column(status_column(SignatureState, "signature_state"),

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.client_links import CLIENT_LINK_PATH, client_account_for, new_client_link
+from ..auth.client_links import CLIENT_LINK_PATH, CLIENT_LOGIN_PATH, client_account_for, new_client_link
 from ..catalog.loader import get_catalog
 from ..clock import as_utc, now, today
 from ..documents.product_documents import product_document
@@ -427,14 +427,20 @@ def _complete(contract: Contract, requester: Requester) -> None:
     context = _mail_context(contract, quote, product)
     queue_email(to=quote.email, cc=quote.broker.email, subject=SIGNED_SUBJECT, template="signed_documents",
                 context=context, attachments=attachments, about=about("contract", contract.id), firm_id=contract.firm_id)
-    account = client_account_for(quote.email, quote.person_id)
-    link = None
-    if account.password_hash is None:
-        link = current_app.config["BASE_URL"] + CLIENT_LINK_PATH + new_client_link(account)
     queue_email(to=quote.email, cc=quote.broker.email, subject=adhesion_subject(product, quote),
-                template="adhesion", context={**context, "manual": False, "password_link": link},
+                template="adhesion", context={**context, "manual": False, "password_link": _client_space(contract, quote)},
                 about=about("contract", contract.id), firm_id=contract.firm_id)
     db.session.commit()
+
+
+def _client_space(contract: Contract, quote: Quote) -> str | None:
+    """The contract joins the client space of the address the adhesion e-mail goes to (the
+    account is made on its first contract); the link to create its password while it has none."""
+    account = client_account_for(quote.email, quote.person_id)
+    contract.client_account_id = account.id
+    if account.password_hash is not None:
+        return None
+    return current_app.config["BASE_URL"] + CLIENT_LINK_PATH + new_client_link(account)
 
 
 def _progress_starts(contract: Contract, actor, agenda: AgendaNote | None = None) -> None:
@@ -451,7 +457,8 @@ def adhesion_subject(product, quote: Quote) -> str:
 def _mail_context(contract: Contract, quote: Quote, product) -> dict:
     pieces = [piece.label for piece in supporting_pieces(quote, get_catalog(), product)]
     return {"contract": contract, "quote": quote, "product": product, "firm": quote.firm,
-            "formula": product.formula(quote.formula_code), "pieces": pieces}
+            "formula": product.formula(quote.formula_code), "pieces": pieces,
+            "client_login_link": current_app.config["BASE_URL"] + CLIENT_LOGIN_PATH}
 
 
 def _subscribe_quote(quote: Quote, actor) -> None:
@@ -576,7 +583,8 @@ def sign_by_hand(subscription: Subscription, actor) -> Contract:
         file = product_document(product, kind, quote.formula_code)
         attachments.append(File(name or file.filename, file.content_type, file.content))
     queue_email(to=quote.email, cc=quote.broker.email, subject=adhesion_subject(product, quote), template="adhesion",
-                context={**_mail_context(contract, quote, product), "manual": True, "password_link": None},
+                context={**_mail_context(contract, quote, product), "manual": True,
+                         "password_link": _client_space(contract, quote)},
                 attachments=attachments, about=about("contract", contract.id), firm_id=contract.firm_id)
     db.session.commit()
     return contract

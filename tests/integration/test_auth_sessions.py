@@ -14,10 +14,8 @@ from tests.conftest import PASSWORD, IsolatedClient, csrf_token
 
 @pytest.fixture
 def client_app(app):
-    """The portal with one client page and a door that opens a client session.
-
-    The client space has no pages yet; these two stand for the ones to come.
-    """
+    """The portal with a bare client page and a door that opens a client session directly, to
+    test the sessions alone (the client space's own pages: test_client_space.py)."""
     portal = create_app({key: app.config[key] for key in (
         "TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "STORAGE_DIR",
         "MAIL_URL", "BASE_URL", "RATELIMIT_STORAGE_URI")} | {"INSTANCE_PATH": app.instance_path})
@@ -83,15 +81,18 @@ def test_a_staff_session_cannot_open_a_client_page(client_app, broker):
     assert visitor.get("/essai/espace-client").status_code == 403
 
 
-def test_nobody_logged_in_cannot_open_a_client_page(client_app):
-    assert browser(client_app).get("/essai/espace-client").status_code == 403
+def test_nobody_logged_in_is_sent_to_the_client_login(client_app):
+    response = browser(client_app).get("/essai/espace-client")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/espace-client/connexion?next=/essai/espace-client")
 
 
 def test_a_deactivated_client_loses_its_session(client_app, client_account):
     visitor = log_in_as_client(client_app, client_account)
     client_account.active = False
     db.session.commit()
-    assert visitor.get("/essai/espace-client").status_code == 403
+    response = visitor.get("/essai/espace-client")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/espace-client/connexion")
 
 
 def test_session_ids_name_their_kind(broker, client_account):

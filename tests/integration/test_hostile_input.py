@@ -1,15 +1,19 @@
-"""Hostile input on every broker form: hypothesis sends arbitrary text and values, and no
+"""Hostile input on every form, the broker's and the client space's: hypothesis sends arbitrary text and values, and no
 answer is a 500 (SPEC §10). Then the classic attacks: session fixation, CSRF, open redirects
 after login, over-long inputs."""
+import io
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portal.auth.models import Role
+from portal.dossiers.models import Piece
 from portal.extensions import db
 from portal.quotes.models import Quote
 from tests.conftest import PASSWORD, IsolatedClient, csrf_token
+from tests.integration.test_client_space import client_space  # noqa: F401  fixture
+from tests.integration.test_dossiers import a_pdf
 from tests.strategies import BIG, anything
 
 pytestmark = pytest.mark.usefixtures("quote_day")
@@ -244,3 +248,53 @@ def test_a_nul_byte_left_with_precedent_is_kept_without_it(wizard, client):
         "csrf_token": csrf_token(page), "nom": "Dup\x00ont", "action": "precedent"})
     assert response.status_code == 302
     assert 'value="Dupont"' in client.get(f"/devis/{wizard.quote_id}/coordonnees").get_data(as_text=True)
+
+
+# ---------------------------------------------------------------------------------------
+# The client space: its login, "Mot de passe oublié ?", its pages and forms
+
+
+@FUZZ
+@given(identifiant=anything, password=anything, next_url=anything, email=anything)
+def test_the_client_login_and_forgotten_password_never_answer_500(app, identifiant, password, next_url, email):
+    browser = IsolatedClient(app, app.response_class, use_cookies=True)
+    page = browser.get("/espace-client/connexion").get_data(as_text=True)
+    response = browser.post("/espace-client/connexion", query_string={"next": next_url}, data={
+        "csrf_token": csrf_token(page), "identifiant": identifiant, "mot_de_passe": password})
+    assert response.status_code in (200, 302, 429)
+    page = browser.get("/espace-client/mot-de-passe-oublie").get_data(as_text=True)
+    response = browser.post("/espace-client/mot-de-passe-oublie", data={"csrf_token": csrf_token(page), "email": email})
+    assert response.status_code in (200, 302, 429)
+
+
+CLIENT_PAGES = ("/espace-client/", "/espace-client/mes-infos", "/espace-client/devis", "/espace-client/contrats")
+
+
+@QUERY_FUZZ
+@given(query=QUERY)
+def test_the_client_pages_never_answer_500(client_space, query):
+    _, browser = client_space
+    for path in CLIENT_PAGES:
+        assert browser.get(path, query_string=query).status_code == 200, path
+
+
+@FUZZ
+@given(values=st.fixed_dictionaries({}, optional={name: anything for name in
+                                                  ("adresse", "adresse_complementaire", "code_postal", "ville")}),
+       file_name=anything)
+def test_the_client_forms_never_answer_500(client_space, values, file_name):
+    _, browser = client_space
+    page = browser.get("/espace-client/mes-infos").get_data(as_text=True)
+    response = browser.post("/espace-client/mes-infos", data={"csrf_token": csrf_token(page), **values})
+    assert response.status_code in (302, 422)
+    piece = db.session.scalars(db.select(Piece).order_by(Piece.id)).first()
+    response = browser.post(f"/espace-client/pieces/{piece.id}/fichiers", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(page), "fichier": (io.BytesIO(a_pdf()), file_name)})
+    assert response.status_code in (302, 422)
+
+
+@pytest.mark.parametrize("path", ["/espace-client/connexion", "/espace-client/mot-de-passe-oublie",
+                                  "/espace-client/deconnexion", "/espace-client/mes-infos"])
+def test_every_client_post_without_csrf_token_is_refused(client_space, path):
+    _, browser = client_space
+    assert browser.post(path, data={"identifiant": "x@exemple.fr", "email": "x@exemple.fr"}).status_code == 400

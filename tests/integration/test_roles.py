@@ -8,7 +8,8 @@ from portal.auth.models import Role
 from portal.extensions import db
 from portal.journal.models import JournalEntry
 from portal.quotes.models import Quote, QuoteStatus
-from tests.conftest import csrf_token
+from tests.conftest import PASSWORD, csrf_token
+from tests.integration.test_client_space import logged_in_client, make_client
 from tests.integration.test_exports_and_daily import logged_in
 from tests.integration.wizard import Wizard, text
 
@@ -174,3 +175,35 @@ def test_a_broker_or_a_client_opening_any_back_office_url_is_refused(app, client
     assert db.session.get(Piece, piece_id).status is PieceStatus.RECUE
     assert db.session.scalar(db.select(db.func.count()).select_from(JournalEntry)
                              .where(JournalEntry.action == "Donnée protégée affichée")) == 0
+
+
+def _client_space_urls(app):
+    """Every client-space page and action, ids filled with 1 (the role is refused before any id is read)."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("client_space."):
+            url = rule.rule
+            for name in rule.arguments:
+                url = url.replace(f"<int:{name}>", "1")
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield method, url
+
+
+def test_no_staff_role_opens_the_client_space(app, reader, client, dossier):
+    """The broker (`client`) and the back-office or administrator (`reader`): 403 on every client page."""
+    urls = list(_client_space_urls(app))
+    assert len(urls) >= 8
+    for browser in (client, reader):
+        token = csrf_token(browser.get("/").get_data(as_text=True))
+        for method, url in urls:
+            response = browser.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
+            assert response.status_code == 403, f"{method} {url} → {response.status_code}"
+
+
+def test_a_client_session_is_no_session_on_staff_pages(app, dossier):
+    make_client("client@exemple.fr")
+    browser = logged_in_client(app, "client@exemple.fr", PASSWORD)
+    for url in ("/", "/portefeuille", f"/devis/{dossier['quote']}", f"/clients/{dossier['person']}", "/exports",
+                "/administration/utilisateurs", "/journal"):
+        response = browser.get(url)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/connexion"), url
+    assert browser.get("/espace-client/").status_code == 200

@@ -113,8 +113,9 @@ def test_the_full_electronic_signature(app, signing_dossier, outbox, signing_ins
     [adhesion] = emails(outbox, "Votre adhésion")
     assert adhesion.subject == "Votre adhésion au contrat SMAT ACTIVE TNS proposé par Cabinet Démo Courtage"
     assert adhesion.cc == "courtier@cabinet-demo.fr"
-    assert ("remettez vos pièces justificatives à votre conseiller Cabinet Démo Courtage (05 45 00 00 00)"
-            in adhesion.body_text)
+    assert "transmettez vos pièces justificatives depuis votre espace client" in adhesion.body_text
+    assert "Créez le mot de passe de votre espace client" in adhesion.body_text
+    assert "remettez vos pièces justificatives à votre conseiller" not in adhesion.body_text
     password_link = re.search(r"http://localhost(/espace-client/mot-de-passe/\S+)", adhesion.body_text).group(1)
     assert db.session.scalar(select(ClientAccount)).email == "jean.dupont@exemple.fr"
 
@@ -166,6 +167,7 @@ def test_the_full_electronic_signature(app, signing_dossier, outbox, signing_ins
     made = prospect.client.post(password_link, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
                                                      "nouveau_mot_de_passe": "Adhérent+2026!", "confirmation": "Adhérent+2026!"})
     assert made.status_code == 200 and "Mot de passe enregistré" in made.get_data(as_text=True)
+    assert 'href="/espace-client/connexion"' in made.get_data(as_text=True)  # on to the client login
     assert db.session.scalar(select(ClientAccount)).password_hash is not None
     assert prospect.client.get(password_link).status_code == 410  # single use
 
