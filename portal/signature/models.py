@@ -96,7 +96,8 @@ class Contract(db.Model):
     rows owned by ("contract", id): kinds "a_signer" (as shown), "signe" (sealed), "preuve",
     "papier" (sent for a signature by hand)."""
     __tablename__ = "contract"
-    __table_args__ = (Index("ix_contract_firm_progress", "firm_id", "progress"),)
+    __table_args__ = (Index("ix_contract_firm_progress", "firm_id", "progress"),
+                      Index("ix_contract_pieces_asked_at", "pieces_asked_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)
@@ -113,6 +114,12 @@ class Contract(db.Model):
     annual: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False)  # "Cotisation totale TTC"
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, nullable=False)
     signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the supporting documents were asked: the electronic signature, or the paper documents
+    # sent for a signature by hand (whose signed_at waits for the signed BIA). The reminders
+    # count their days from it; each reminder's time claims it once.
+    pieces_asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_7_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_14_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     # The electronic signature under way: its attempt (1, 2… after restarts), the documents
     # accepted so far, when its last step happened (30 minutes without one and it fails).
