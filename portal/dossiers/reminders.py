@@ -26,7 +26,7 @@ from ..journal.service import record
 from ..messaging.service import about, queue_email
 from ..signature.models import Contract, Progress, SignatureState
 from ..signature.service import contract_note
-from .models import Piece, PieceStatus
+from .models import MISSING_STATUSES, Piece
 from .service import pieces_of
 
 REMINDER_DAYS = (7, 14)
@@ -36,7 +36,6 @@ CLIENT_LOGIN_PATH = "/espace-client/connexion"
 SYSTEM = "système (tâche quotidienne)"
 OPEN_PROGRESS = (Progress.EN_ATTENTE_PIECES, Progress.DOSSIER_TRANSMIS)
 SIGNED_STATES = (SignatureState.SIGNE, SignatureState.MANUSCRITE)
-MISSING_STATUSES = (PieceStatus.EN_ATTENTE, PieceStatus.REFUSEE)
 
 
 @dataclass(frozen=True)

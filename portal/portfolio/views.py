@@ -23,6 +23,8 @@ from . import agenda, exports, search
 bp = Blueprint("portfolio", __name__)
 DRAFTS_SHOWN = 20
 EXPORT_NAME = "devis-non-transformes"
+CONTRACTS_EXPORT_NAME = "contrats"
+EXPORT_FORMATS = ("csv", "xlsx")
 broker_only = roles_required(Role.BROKER)
 
 
@@ -134,17 +136,36 @@ def new_quote(person_id: int):
 @login_required
 def export(fmt: str):
     """CSV or XLSX of the unconverted quotes; the back-office chooses a firm or takes them all."""
-    firm_id = None
+    return _download(exports.UNCONVERTED, exports.unconverted_rows(current_user, today(), _firm_chosen()),
+                     EXPORT_NAME, fmt)
+
+
+@bp.get(f"/exports/{CONTRACTS_EXPORT_NAME}.<fmt>")
+@login_required
+def contracts_export(fmt: str):
+    """CSV or XLSX of the contracts, their Avancement and pieces; a broker's firm only."""
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
+    return _download(exports.CONTRACTS, exports.contract_rows(current_user, _firm_chosen()), CONTRACTS_EXPORT_NAME,
+                     fmt)
+
+
+def _firm_chosen() -> int | None:
+    """The back-office's and the administrator's "Cabinet" filter (a broker's rows are its firm's
+    whatever it asks)."""
     if sees_all_firms(current_user):
-        firm_id = whole_number(request.args.get("cabinet"), 1, DATABASE_ID_MAX)
-    rows = exports.unconverted_rows(current_user, today(), firm_id)
-    name = f"{EXPORT_NAME}-{today():%Y-%m-%d}"
+        return whole_number(request.args.get("cabinet"), 1, DATABASE_ID_MAX)
+    return None
+
+
+def _download(sheet: exports.Sheet, rows, name: str, fmt: str):
+    name = f"{name}-{today():%Y-%m-%d}"
     if fmt == "csv":
-        response = Response(stream_with_context(exports.csv_chunks(rows)), mimetype="text/csv; charset=utf-8")
+        response = Response(stream_with_context(exports.csv_chunks(sheet, rows)), mimetype="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
     if fmt == "xlsx":
-        path = exports.xlsx_file(rows)
+        path = exports.xlsx_file(sheet, rows)
 
         @after_this_request
         def remove(response):
