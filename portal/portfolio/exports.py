@@ -40,22 +40,12 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TITLES = {"Madame": "Mme", "Monsieur": "M."}
 MISSING_SEPARATOR = " ; "
 
-# The kinds of cell, and how each is written in the CSV and in the XLSX.
+# The kinds of cell, and how each is written in the CSV and in the XLSX (None: as it is).
 TEXT, COUNT, AMOUNT, DATE = "text", "count", "amount", "date"
-
-
-def _text(value) -> str:
-    return inert_text(value or "")
-
-
-def _same(value):
-    return value
-
-
-CSV_CELLS: dict[str, Callable] = {TEXT: _text, COUNT: _same, DATE: day,
-                                  AMOUNT: lambda value: "" if value is None else number(value)}
-XLSX_CELLS: dict[str, Callable] = {TEXT: _text, COUNT: _same, DATE: _same,
-                                   AMOUNT: lambda value: None if value is None else float(value)}
+CSV_CELLS: dict[str, Callable | None] = {TEXT: None, COUNT: None, DATE: day,
+                                         AMOUNT: lambda value: "" if value is None else number(value)}
+XLSX_CELLS: dict[str, Callable | None] = {TEXT: None, COUNT: None, DATE: None,
+                                          AMOUNT: lambda value: None if value is None else float(value)}
 
 
 @dataclass(frozen=True)
@@ -68,8 +58,17 @@ class Sheet:
     def headings(self) -> list[str]:
         return [heading for heading, _ in self.columns]
 
-    def cells(self, writers: dict[str, Callable]) -> list[Callable]:
-        return [writers[kind] for _, kind in self.columns]
+    def writer(self, cells: dict[str, Callable | None]) -> Callable[[tuple], list]:
+        """The function that turns a row into the cells written: every str made inert, the
+        other kinds converted by `cells`. Built once per export: rows are many."""
+        converted = [(index, cells[kind]) for index, (_, kind) in enumerate(self.columns) if cells[kind] is not None]
+
+        def write(row: tuple) -> list:
+            out = [inert_text(value) if isinstance(value, str) else value for value in row]
+            for index, convert in converted:
+                out[index] = convert(out[index])
+            return out
+        return write
 
 
 UNCONVERTED = Sheet("Devis non transformés", (
@@ -93,7 +92,7 @@ def unconverted_rows(user, today: date, firm_id: int | None = None) -> Iterator[
         stmt = stmt.where(Quote.firm_id == firm_id)
     for (civility, last, first, email, mobile, quote_number, version, product, formula, monthly, issued, expires,
          seller_first, seller_last) in _stream(stmt):
-        yield (_person(civility, last, first), email, display_mobile(mobile or ""), quote_number, version,
+        yield (_person(civility, last, first), email or "", display_mobile(mobile or ""), quote_number, version,
                names.get(product, product), formulas.get((product, formula), formula), monthly, issued, expires,
                f"{seller_first} {seller_last}".strip())
 
@@ -181,9 +180,9 @@ def csv_chunks(sheet: Sheet, rows: Iterator[tuple]) -> Iterator[str]:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     buffer.write(BOM)
     writer.writerow(sheet.headings)
-    cells = sheet.cells(CSV_CELLS)
+    cells = sheet.writer(CSV_CELLS)
     for count, row in enumerate(rows, 1):
-        writer.writerow([cell(value) for cell, value in zip(cells, row)])
+        writer.writerow(cells(row))
         if count % BATCH == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -196,9 +195,9 @@ def xlsx_file(sheet: Sheet, rows: Iterator[tuple]) -> str:
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet.title)
     worksheet.append(sheet.headings)
-    cells = sheet.cells(XLSX_CELLS)
+    cells = sheet.writer(XLSX_CELLS)
     for row in rows:
-        worksheet.append([cell(value) for cell, value in zip(cells, row)])
+        worksheet.append(cells(row))
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     workbook.save(path)
