@@ -18,7 +18,10 @@ from ..quotes import service as quotes
 from ..quotes.models import STATUS_LABELS, Person, Quote, QuoteStatus
 from ..quotes.views import dossier_tab
 from ..signature.models import Contract
-from . import agenda, exports, search
+from ..formatting import number
+from ..journal.service import record
+from ..validators import parse_date
+from . import agenda, exports, search, sepa
 
 bp = Blueprint("portfolio", __name__)
 DRAFTS_SHOWN = 20
@@ -182,4 +185,28 @@ def _download(sheet: exports.Sheet, rows, name: str, fmt: str):
 @bp.get("/exports")
 @login_required
 def exports_page():
-    return render_template("portfolio/exports.html", firms=exports.firms() if sees_all_firms(current_user) else [])
+    return _exports_page()
+
+
+def _exports_page(sepa_date: str = "", sepa_error: str | None = None, status: int = 200):
+    return render_template("portfolio/exports.html", firms=exports.firms() if sees_all_firms(current_user) else [],
+                           debits=current_user.role is Role.BACKOFFICE, sepa_date=sepa_date,
+                           sepa_error=sepa_error), status
+
+
+@bp.get("/exports/prelevements-sepa")
+@roles_required(Role.BACKOFFICE)
+def sepa_file():
+    """The pain.008 of the contracts "Adhésion créée" debited on the date asked; its download
+    is journaled (it carries the clients' IBAN)."""
+    typed = request.args.get("date", "")[:20]
+    try:
+        collection = parse_date(typed)
+        made = sepa.debit_file(collection)
+    except ValueError as error:  # SepaError included
+        return _exports_page(typed, str(error), 422)
+    record(actor=current_user, object_type="user", object_id=current_user.id, action="Fichier de prélèvement SEPA",
+           detail=f"{collection:%d/%m/%Y} : {made.payments} prélèvement(s), {number(made.total)} €")
+    db.session.commit()
+    return Response(made.xml, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="prelevements-sepa-{collection:%Y-%m-%d}.xml"'})
