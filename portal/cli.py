@@ -64,9 +64,9 @@ def daily() -> None:
     day = today()
     report = run_daily(day)
     click.echo(f"Devis expirés : {report.expired} ; devis arrivant à expiration signalés : {report.warned}.")
-    reminders = send_reminders(day)
-    sent = " ; ".join(f"relances J+{days} envoyées : {count}" for days, count in reminders.sent.items())
-    click.echo(f"Pièces justificatives : {sent} ; dossiers complets, sans relance : {reminders.complete}.")
+    sent = send_reminders(day)
+    click.echo("Pièces justificatives manquantes : "
+               + " ; ".join(f"relances J+{days} envoyées : {count}" for days, count in sent.items()) + ".")
 
 
 @portal_cli.command("signatures")

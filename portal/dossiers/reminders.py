@@ -13,7 +13,6 @@ D+7 one would say less, a day later), and from D+21 nothing more is sent.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask import current_app
@@ -24,6 +23,7 @@ from ..clock import PARIS, now
 from ..extensions import db
 from ..journal.service import record
 from ..messaging.service import about, queue_email
+from ..quotes.expiry import SYSTEM
 from ..signature.models import Contract, Progress, SignatureState
 from ..signature.service import contract_note
 from .models import MISSING_STATUSES, Piece
@@ -33,29 +33,21 @@ REMINDER_DAYS = (7, 14)
 CATCH_UP_DAYS = 7
 SUBJECT = "Mes Solutions Plus - Relance : pièces justificatives manquantes"
 CLIENT_LOGIN_PATH = "/espace-client/connexion"
-SYSTEM = "système (tâche quotidienne)"
 OPEN_PROGRESS = (Progress.EN_ATTENTE_PIECES, Progress.DOSSIER_TRANSMIS)
 SIGNED_STATES = (SignatureState.SIGNE, SignatureState.MANUSCRITE)
 
 
-@dataclass(frozen=True)
-class ReminderReport:
-    sent: dict[int, int]  # reminder day (7, 14) → e-mails queued
-    complete: int         # contracts due a reminder whose mandatory pieces were all there
-
-
-def send_reminders(day: date) -> ReminderReport:
-    """Every reminder due on `day` (or missed in the CATCH_UP_DAYS before), once. Commits
-    contract by contract, so a run stopped half-way keeps what it sent."""
-    sent, complete = {}, 0
+def send_reminders(day: date) -> dict[int, int]:
+    """Every reminder due on `day` (or missed in the CATCH_UP_DAYS before), once: reminder day
+    (7, 14) → e-mails queued. Commits contract by contract, so a run stopped half-way keeps
+    what it sent."""
+    sent = {}
     for days in REMINDER_DAYS:
         sent[days] = 0
         for contract_id in _due(day, days):
-            outcome = _remind(db.session.get(Contract, contract_id), days)
+            sent[days] += _remind(db.session.get(Contract, contract_id), days)
             db.session.commit()
-            sent[days] += outcome is True
-            complete += outcome is None
-    return ReminderReport(sent, complete)
+    return sent
 
 
 def _reminded_column(days: int):
@@ -89,11 +81,12 @@ def missing_pieces(contract: Contract) -> list[Piece]:
     return [piece for piece in pieces_of(contract) if piece.mandatory and piece.status in MISSING_STATUSES]
 
 
-def _remind(contract: Contract, days: int) -> bool | None:
-    """True: the reminder queued; False: another run sent it; None: nothing missing."""
+def _remind(contract: Contract, days: int) -> bool:
+    """True: the reminder queued; False: nothing missing (the pieces just built had no
+    mandatory one), or another run at the same time sent it."""
     missing = missing_pieces(contract)
     if not missing:
-        return None
+        return False
     column = _reminded_column(days)
     claimed = db.session.execute(update(Contract).where(
         Contract.id == contract.id, column.is_(None), Contract.progress.in_(OPEN_PROGRESS))

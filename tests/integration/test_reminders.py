@@ -46,7 +46,7 @@ def run_on(offset: int) -> dict[int, int]:
     """`flask portal daily`'s reminders, run at 03:00 on SIGNED_ON + offset days."""
     day = SIGNED_ON + timedelta(days=offset)
     with freeze_time(f"{day.isoformat()} 03:00:00"):
-        return send_reminders(day).sent
+        return send_reminders(day)
 
 
 def agenda_kinds() -> list[str]:
@@ -163,8 +163,7 @@ def test_the_daily_command_says_what_it_did(app, signing_dossier, outbox, quote_
         result = app.test_cli_runner().invoke(args=["portal", "daily"])
     assert result.exit_code == 0, result.output
     assert "Devis expirés : 0" in result.output
-    assert ("Pièces justificatives : relances J+7 envoyées : 1 ; relances J+14 envoyées : 0 ; "
-            "dossiers complets, sans relance : 0.") in result.output
+    assert "Pièces justificatives manquantes : relances J+7 envoyées : 1 ; relances J+14 envoyées : 0." in result.output
     assert len(reminders(outbox)) == 1
 
 
@@ -175,7 +174,7 @@ def test_parallel_daily_runs_send_each_reminder_once(app, signing_dossier, outbo
     sent = []
 
     def daily_run():
-        sent.append(send_reminders(day).sent[7])
+        sent.append(send_reminders(day)[7])
 
     with freeze_time(f"{day.isoformat()} 03:00:00"):
         assert run_in_threads(app, [daily_run] * 4) == []
