@@ -13,13 +13,13 @@ from ..auth.scoping import get_scoped_or_404, roles_required, scoped, sees_all_f
 from ..catalog.loader import get_catalog
 from ..clock import today
 from ..extensions import db
+from ..formatting import number
+from ..journal.service import record
 from ..parsing import DATABASE_ID_MAX, whole_number
 from ..quotes import service as quotes
 from ..quotes.models import STATUS_LABELS, Person, Quote, QuoteStatus
 from ..quotes.views import dossier_tab
 from ..signature.models import Contract
-from ..formatting import number
-from ..journal.service import record
 from ..validators import parse_date
 from . import agenda, exports, search, sepa
 
