@@ -71,12 +71,12 @@ def _export_in_process(directory: str) -> dict:
     with app.app_context():
         user = setup.broker()
         # Everything but the export's rows is loaded: the catalog, the query compiled once.
-        for _ in exports.csv_chunks(exports.unconverted_rows(user, today(), firm_id=-1)):
+        for _ in exports.csv_chunks(exports.UNCONVERTED, exports.unconverted_rows(user, today(), firm_id=-1)):
             pass
         rss_before = _start_peak()
         start = time.perf_counter()
         rows = 0
-        for chunk in exports.csv_chunks(exports.unconverted_rows(user, today())):
+        for chunk in exports.csv_chunks(exports.UNCONVERTED, exports.unconverted_rows(user, today())):
             rows += chunk.count("\n")
         seconds = time.perf_counter() - start
         rss_after = _peak()

@@ -55,12 +55,18 @@ def documents() -> None:
 
 @portal_cli.command("daily")
 def daily() -> None:
-    """The nightly jobs: quotes past their date become "Expiré"; warnings 5 days before."""
+    """The nightly jobs: quotes past their date become "Expiré"; warnings 5 days before; the
+    reminders of missing pieces 7 and 14 days after they were asked."""
     from .clock import today
+    from .dossiers.reminders import send_reminders
     from .quotes.expiry import run_daily
 
-    report = run_daily(today())
+    day = today()
+    report = run_daily(day)
     click.echo(f"Devis expirés : {report.expired} ; devis arrivant à expiration signalés : {report.warned}.")
+    sent = send_reminders(day)
+    click.echo("Pièces justificatives manquantes : "
+               + " ; ".join(f"relances J+{days} envoyées : {count}" for days, count in sent.items()) + ".")
 
 
 @portal_cli.command("signatures")

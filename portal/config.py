@@ -98,6 +98,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "SIGNING_P12_PASSWORD": env.get("SIGNING_P12_PASSWORD", ""),
         "TSA_URL": env.get("TSA_URL", ""),
         "TSA_ROOTS": env.get("TSA_ROOTS", ""),
+        # The insurer's account credited by the SEPA direct-debit file (its creditor id, ICS, is
+        # the catalog's, printed on every mandate); without them the file is refused with a message.
+        "SEPA_CREDITOR_IBAN": env.get("SEPA_CREDITOR_IBAN", ""),
+        "SEPA_CREDITOR_BIC": env.get("SEPA_CREDITOR_BIC", ""),
         # The address in the e-mails' links; locally, where `make run` serves (HOST, PORT).
         "BASE_URL": (env.get("BASE_URL") or local_base_url(env.get("HOST", ""), env.get("PORT", ""))).rstrip("/"),
         "STORAGE_DIR": env.get("STORAGE_DIR", str(instance / "storage")),

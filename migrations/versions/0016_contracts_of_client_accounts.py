@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

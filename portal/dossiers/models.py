@@ -28,6 +28,9 @@ class PieceStatus(str, enum.Enum):
 PIECE_LABELS = {PieceStatus.EN_ATTENTE: "En attente", PieceStatus.RECUE: "Reçue", PieceStatus.VALIDEE: "Validée",
                 PieceStatus.REFUSEE: "Refusée"}
 
+#: A mandatory piece in one of these is still missing (a refused one waits for another file).
+MISSING_STATUSES = (PieceStatus.EN_ATTENTE, PieceStatus.REFUSEE)
+
 #: A file received makes a piece "Reçue" (again, after a refusal: the client sends another);
 #: the back-office validates or refuses it, a refused piece waits for a new file.
 PIECE_TRANSITIONS: dict[PieceStatus, frozenset[PieceStatus]] = {

@@ -13,16 +13,21 @@ from ..auth.scoping import get_scoped_or_404, roles_required, scoped, sees_all_f
 from ..catalog.loader import get_catalog
 from ..clock import today
 from ..extensions import db
+from ..formatting import number
+from ..journal.service import record
 from ..parsing import DATABASE_ID_MAX, whole_number
 from ..quotes import service as quotes
 from ..quotes.models import STATUS_LABELS, Person, Quote, QuoteStatus
 from ..quotes.views import dossier_tab
 from ..signature.models import Contract
-from . import agenda, exports, search
+from ..validators import parse_date
+from . import agenda, exports, search, sepa
 
 bp = Blueprint("portfolio", __name__)
 DRAFTS_SHOWN = 20
 EXPORT_NAME = "devis-non-transformes"
+CONTRACTS_EXPORT_NAME = "contrats"
+EXPORT_FORMATS = ("csv", "xlsx")
 broker_only = roles_required(Role.BROKER)
 
 
@@ -134,17 +139,36 @@ def new_quote(person_id: int):
 @login_required
 def export(fmt: str):
     """CSV or XLSX of the unconverted quotes; the back-office chooses a firm or takes them all."""
-    firm_id = None
+    return _download(exports.UNCONVERTED, exports.unconverted_rows(current_user, today(), _firm_chosen()),
+                     EXPORT_NAME, fmt)
+
+
+@bp.get(f"/exports/{CONTRACTS_EXPORT_NAME}.<fmt>")
+@login_required
+def contracts_export(fmt: str):
+    """CSV or XLSX of the contracts, their Avancement and pieces; a broker's firm only."""
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
+    return _download(exports.CONTRACTS, exports.contract_rows(current_user, _firm_chosen()), CONTRACTS_EXPORT_NAME,
+                     fmt)
+
+
+def _firm_chosen() -> int | None:
+    """The back-office's and the administrator's "Cabinet" filter (a broker's rows are its firm's
+    whatever it asks)."""
     if sees_all_firms(current_user):
-        firm_id = whole_number(request.args.get("cabinet"), 1, DATABASE_ID_MAX)
-    rows = exports.unconverted_rows(current_user, today(), firm_id)
-    name = f"{EXPORT_NAME}-{today():%Y-%m-%d}"
+        return whole_number(request.args.get("cabinet"), 1, DATABASE_ID_MAX)
+    return None
+
+
+def _download(sheet: exports.Sheet, rows, name: str, fmt: str):
+    name = f"{name}-{today():%Y-%m-%d}"
     if fmt == "csv":
-        response = Response(stream_with_context(exports.csv_chunks(rows)), mimetype="text/csv; charset=utf-8")
+        response = Response(stream_with_context(exports.csv_chunks(sheet, rows)), mimetype="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
     if fmt == "xlsx":
-        path = exports.xlsx_file(rows)
+        path = exports.xlsx_file(sheet, rows)
 
         @after_this_request
         def remove(response):
@@ -161,4 +185,28 @@ def export(fmt: str):
 @bp.get("/exports")
 @login_required
 def exports_page():
-    return render_template("portfolio/exports.html", firms=exports.firms() if sees_all_firms(current_user) else [])
+    return _exports_page()
+
+
+def _exports_page(sepa_date: str = "", sepa_error: str | None = None, status: int = 200):
+    return render_template("portfolio/exports.html", firms=exports.firms() if sees_all_firms(current_user) else [],
+                           debits=current_user.role is Role.BACKOFFICE, sepa_date=sepa_date,
+                           sepa_error=sepa_error), status
+
+
+@bp.get("/exports/prelevements-sepa")
+@roles_required(Role.BACKOFFICE)
+def sepa_file():
+    """The pain.008 of the contracts "Adhésion créée" debited on the date asked; its download
+    is journaled (it carries the clients' IBAN)."""
+    typed = request.args.get("date", "")[:20]
+    try:
+        collection = parse_date(typed)
+        made = sepa.debit_file(collection)
+    except ValueError as error:  # SepaError included
+        return _exports_page(typed, str(error), 422)
+    record(actor=current_user, object_type="user", object_id=current_user.id, action="Fichier de prélèvement SEPA",
+           detail=f"{collection:%d/%m/%Y} : {made.payments} prélèvement(s), {number(made.total)} €")
+    db.session.commit()
+    return Response(made.xml, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="prelevements-sepa-{collection:%Y-%m-%d}.xml"'})

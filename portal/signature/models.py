@@ -100,7 +100,8 @@ class Contract(db.Model):
     # or one product (backoffice/queue.py).
     __table_args__ = (Index("ix_contract_firm_progress", "firm_id", "progress", "transmitted_at"),
                       Index("ix_contract_queue", "progress", "transmitted_at", "id"),
-                      Index("ix_contract_queue_product", "progress", "product_code", "transmitted_at"))
+                      Index("ix_contract_queue_product", "progress", "product_code", "transmitted_at"),
+                      Index("ix_contract_pieces_asked_at", "pieces_asked_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)
@@ -123,6 +124,12 @@ class Contract(db.Model):
     transmitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # "Dossier transmis"
     adhesion_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     adhesion_created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # When the supporting documents were asked: the electronic signature, or the paper documents
+    # sent for a signature by hand (whose signed_at waits for the signed BIA). The reminders
+    # count their days from it; each reminder's time claims it once.
+    pieces_asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_7_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_14_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     # The electronic signature under way: its attempt (1, 2… after restarts), the documents
     # accepted so far, when its last step happened (30 minutes without one and it fails).

@@ -444,8 +444,10 @@ def _client_space(contract: Contract, quote: Quote) -> str | None:
 
 
 def _progress_starts(contract: Contract, actor, agenda: AgendaNote | None = None) -> None:
-    """The signed contract gets its first "Avancement" (it had none while being signed)."""
+    """The signed contract gets its first "Avancement" (it had none while being signed); its
+    pieces are asked from now on, the reminders count from here."""
     contract.progress = Progress.EN_ATTENTE_PIECES
+    contract.pieces_asked_at = now()
     record(actor=actor, object_type="contrat", object_id=contract.id, action="Avancement",
            to_status=Progress.EN_ATTENTE_PIECES, firm_id=contract.firm_id, agenda=agenda)
 
