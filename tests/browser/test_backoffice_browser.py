@@ -1,6 +1,6 @@
 """The whole back-office chain in Chromium: a dossier signed by hand and transmitted, the
-manager refuses a piece with a reason (the client's e-mail checked), the broker sends another,
-the pieces all come and are validated, "Créer l'adhésion"; the broker sees "Adhésion créée"
+manager refuses a piece with a reason (the client's e-mail checked), the client sends another
+from its phone, the other pieces come from the broker and are validated, "Créer l'adhésion"; the broker sees "Adhésion créée"
 and its events. The queue and the dossier pass the accessibility audit."""
 from __future__ import annotations
 
@@ -10,12 +10,15 @@ from portal.auth.models import Role
 from portal.extensions import db
 from portal.messaging.models import Message
 from portal.signature.models import Contract, Progress
-from tests.browser.conftest import DESKTOP
+import re
+
+from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_accessibility import log_in, violations
 from tests.integration.conftest import quote_day, signing_dossier, signing_instance, wizard  # noqa: F401  (fixtures)
 from tests.integration.test_dossiers import a_jpeg, a_pdf, paper_contract
 
 MANAGER = "gestion@mes-solutions-plus.fr"
+CLIENT_PASSWORD = "Adhérent+2026!"
 
 
 def piece_row(page, label: str):
@@ -60,16 +63,38 @@ def test_the_back_office_works_a_dossier_to_its_adhesion(live_server, browser, s
         "En attente — refusée le 20/11/2026 : La photo est floue : envoyez une copie lisible.")
     [mail] = [m for m in outbox() if m.subject == "Mes Solutions Plus - Pièce justificative refusée"]
     assert mail.to == "jean.dupont@exemple.fr" and "La photo est floue" in mail.body_text
+    assert "/espace-client/connexion" in mail.body_text
 
     # "Créer l'adhésion" waits, saying why.
     create = manager.get_by_role("button", name="Créer l'adhésion")
     expect(create).to_be_disabled()
     expect(manager.locator("#adhesion-blocked")).to_contain_text("À valider :")
 
-    # The broker sends another identity and the other mandatory pieces.
+    # The client creates its password from the adhesion e-mail, reads why on its phone and sends another.
+    [adhesion] = [m for m in outbox() if m.subject.startswith("Votre adhésion")]
+    password_path = re.search(r"http://localhost(/espace-client/mot-de-passe/\S+)", adhesion.body_text).group(1)
+    phone = browser.new_context(locale="fr-FR", **PHONE).new_page()
+    phone.set_default_timeout(20_000)
+    phone.goto(live_server + password_path)
+    phone.get_by_label("Nouveau mot de passe").fill(CLIENT_PASSWORD)
+    phone.get_by_label("Confirmation du mot de passe").fill(CLIENT_PASSWORD)
+    phone.get_by_role("button", name="Enregistrer le mot de passe").click()
+    phone.get_by_role("link", name="Se connecter à mon espace client").click()
+    phone.get_by_label("Identifiant").fill("jean.dupont@exemple.fr")
+    phone.get_by_label("Mot de passe", exact=True).fill(CLIENT_PASSWORD)
+    phone.get_by_role("button", name="Connexion").click()
+    refused = phone.locator(".client-piece", has_text="Copie de votre pièce d'identité")
+    expect(refused.locator(".piece-status")).to_have_text(
+        "En attente — refusée le 20/11/2026 : La photo est floue : envoyez une copie lisible.")
+    refused.locator('input[type="file"]').set_input_files(
+        {"name": "identite-2.pdf", "mimeType": "application/pdf", "buffer": a_pdf()})
+    refused.get_by_role("button", name="Transmettre mon document").click()
+    expect(phone.locator(".client-piece", has_text="Copie de votre pièce d'identité").locator(".piece-status")
+           ).to_have_text("Reçue")
+
+    # The broker sends the other mandatory pieces.
     broker.reload()
-    for label, name, content in (("Copie de votre pièce d'identité", "identite-2.pdf", a_pdf()),
-                                 ("Bulletin individuel", "bia.pdf", a_pdf()), ("Mandat de prélèvement", "mandat.jpg", a_jpeg()),
+    for label, name, content in (("Bulletin individuel", "bia.pdf", a_pdf()), ("Mandat de prélèvement", "mandat.jpg", a_jpeg()),
                                  ("RIB", "rib.pdf", a_pdf()), ("attestation d'assuré", "attestation.pdf", a_pdf()),
                                  ("Kbis", "kbis.pdf", a_pdf())):
         send_file(broker, piece_row(broker, label), name, content)
