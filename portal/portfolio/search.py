@@ -131,7 +131,7 @@ class ContractRow:
 
 def contracts(user, criteria: ContractCriteria, product_codes: set[str], page: int = 1) -> Page:
     """Contracts by number prefix, product, "Avancement", signature state and client name
-    prefix, newest number first; each row with the client's name and the mobile phone given
+    prefix, the newest first; each row with the client's name and the mobile phone given
     at the subscription (to call the clients whose pieces are awaited)."""
     stmt = (scoped(select(Contract, Person.last_name, Person.first_name, Subscription.mobile), user)
             .join(Subscription, Subscription.id == Contract.subscription_id)
@@ -148,7 +148,7 @@ def contracts(user, criteria: ContractCriteria, product_codes: set[str], page: i
         stmt = stmt.where(Contract.signature_state.in_(signature))
     # As for people, "%" (or nothing) is every client.
     stmt = _starting_with(stmt, Person.search_name, _name_prefix(criteria.name))
-    found = _page(stmt.order_by(Contract.number.desc()), page, whole_rows=True)
+    found = _page(stmt.order_by(Contract.id.desc()), page, whole_rows=True)
     rows = [ContractRow(contract, f"{(last or '').upper()} {first or ''}".strip(), contract.person_id, mobile or "")
             for contract, last, first, mobile in found.items]
     return Page(rows, found.number, found.has_next)

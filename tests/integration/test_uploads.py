@@ -4,6 +4,9 @@ refusal says why in French and stores nothing."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -134,6 +137,24 @@ def damaged_jpegs() -> dict[str, bytes]:
 def test_a_jpeg_damaged_after_its_first_bytes_is_refused_without_decoding_its_pixels(damage):
     with pytest.raises(UploadRefused, match="L'image « photo.jpg » est endommagée : elle ne s'ouvre pas."):
         check_upload("photo.jpg", damaged_jpegs()[damage])
+
+
+def test_libjpeg_reads_the_tables_of_a_jpeg_before_it_is_kept():
+    """Run apart: once WeasyPrint is loaded in a process (as in the portal's), libjpeg's errors
+    on a table come back as warnings and the image as grey, whatever Pillow is asked."""
+    program = (
+        "from tests.integration.test_uploads import grainy_jpeg, with_byte\n"
+        "from portal.dossiers.uploads import UploadRefused, check_upload\n"
+        "photo = grainy_jpeg()\n"
+        "table, frame = photo.index(b'\\xff\\xc4'), photo.index(b'\\xff\\xc0')\n"
+        "for damaged in (with_byte(photo, table + 4, 0x77), with_byte(photo, frame + 11, 3)):\n"
+        "    try:\n"
+        "        check_upload('photo.jpg', damaged)\n"
+        "    except UploadRefused as refused:\n"
+        "        print(refused)\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).parents[2])
+    assert done.stdout.splitlines() == ["L'image « photo.jpg » est endommagée : elle ne s'ouvre pas."] * 2, done.stderr
 
 
 @pytest.mark.parametrize("photo", [grainy_jpeg(), grainy_jpeg(progressive=True), grainy_jpeg() + b"video appended",
