@@ -171,8 +171,9 @@ def test_the_list_is_paginated_25_a_page_with_the_criteria_kept(wizard, client, 
 
 
 def test_the_quote_status_en_attente_de_pieces_selects_the_quotes_whose_dossier_awaits_its_pieces(client, portfolio):
-    page = text(client.get("/portefeuille?objet=devis"))
-    assert "En attente de pièce(s)" in page
+    html = client.get("/portefeuille?objet=devis&statut=en_attente_pieces").get_data(as_text=True)
+    assert re.search(r'name="statut" value="en_attente_pieces"\s+checked> En attente de pièce\(s\)', html)
+    assert re.search(r'name="statut" value="souscrit"\s+> Souscrit', html)
     found = text(client.get("/portefeuille?objet=devis&statut=en_attente_pieces&rechercher=1"))
     assert numbers_in(found.split("Résultats", 1)[1]) == ["RIS-0000000001"]
     with_another = text(client.get("/portefeuille?objet=devis&statut=en_attente_pieces&statut=incomplet&rechercher=1"))
