@@ -33,6 +33,8 @@ SURROGATES_START, SURROGATES_END = 0xD800, 0xDFFF
 AWAITING_PIECES = "en_attente_pieces"
 QUOTE_STATUS_CHOICES = {**{status.value: label for status, label in STATUS_LABELS.items()},
                         AWAITING_PIECES: "En attente de pièce(s)"}
+#: "Signature électronique" in the order SPEC §8 lists them.
+SIGNATURE_CHOICES = (SignatureState.SIGNE, SignatureState.EN_COURS, SignatureState.MANUSCRITE, SignatureState.ECHEC)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from ..parsing import DATABASE_ID_MAX, whole_number
 from ..quotes import service as quotes
 from ..quotes.models import Person, Quote, QuoteStatus
 from ..quotes.views import dossier_tab
-from ..signature.models import PROGRESS_LABELS, SIGNATURE_LABELS, Contract
+from ..signature.models import PROGRESS_LABELS, Contract
 from ..validators import display_mobile
 from . import agenda, exports, search
 
@@ -97,7 +97,7 @@ def portfolio():
         products = {product.code for product in catalog.products}
         found = search.contracts(current_user, criteria, products, page) if searched else None
         return render_template("portfolio/search_contracts.html", found=found, criteria=criteria, catalog=catalog,
-                               progress_labels=PROGRESS_LABELS, signature_labels=SIGNATURE_LABELS,
+                               progress_labels=PROGRESS_LABELS, signature_states=search.SIGNATURE_CHOICES,
                                display_mobile=display_mobile)
     text = request.args.get("nom", "")
     found = search.people(current_user, text, page)

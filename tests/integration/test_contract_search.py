@@ -86,9 +86,9 @@ def portfolio(wizard, broker):
 
 def test_the_contract_object_is_offered_with_its_criteria(wizard, client):
     page = text(client.get("/portefeuille?objet=contrat"))
-    for label in ("Contrat", "N° contrat", "Produit", "Nom du client", "Avancement", "En attente de pièces",
-                  "Dossier transmis", "Adhésion créée", "Signature électronique", "Signé", "En cours", "Manuscrite",
-                  "Échec", "SMAT ACTIVE TNS", "SMAT SERENITE"):
+    for label in ("Contrat", "N° contrat", "Produit Tous les produits SMAT ACTIVE TNS SMAT SERENITE", "Nom du client",
+                  "Avancement En attente de pièces Dossier transmis Adhésion créée",
+                  "Signature électronique Signé En cours Manuscrite Échec Rechercher"):
         assert label in page, label
     assert "Résultats" not in page  # nothing listed before "Rechercher"
     assert 'value="contrat"' in client.get("/portefeuille").get_data(as_text=True)  # from the other forms too
