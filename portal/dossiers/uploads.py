@@ -153,22 +153,81 @@ def _pdf_from_image(content: bytes, source_type: str, label: str) -> bytes:
                 raise UploadRefused(f"L'image {label} est trop grande ({width} × {height} pixels) : "
                                     "envoyez une photo de 50 mégapixels au plus.")
             image.verify()
-        with Image.open(io.BytesIO(content)) as image:
-            if source_type == JPEG:
-                # Decoding at 1/8 scale still reads every block of the file, eight times faster.
-                image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-            image.load()
-            if source_type == HEIC:
-                content = _encoded(ImageOps.exif_transpose(image).convert("RGB"), "JPEG", quality=90)
-            elif source_type == PNG and _has_transparency(image):
-                flat = Image.new("RGB", image.size, "white")
-                flat.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
-                content = _encoded(flat, "PNG")
+        if source_type == JPEG:
+            _check_jpeg(content, damaged)
+        else:
+            with Image.open(io.BytesIO(content)) as image:
+                image.load()
+                if source_type == HEIC:
+                    content = _encoded(ImageOps.exif_transpose(image).convert("RGB"), "JPEG", quality=90)
+                elif source_type == PNG and _has_transparency(image):
+                    flat = Image.new("RGB", image.size, "white")
+                    flat.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+                    content = _encoded(flat, "PNG")
         return img2pdf.convert(content, rotation=img2pdf.Rotation.ifvalid)
     except UploadRefused:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, img2pdf.ImageOpenError) as error:
         raise damaged from error
+
+
+#: Where a scan's entropy-coded data ends: the first 0xFF that is neither a stuffed 0xFF00
+#: nor a restart marker (0xFFD0-0xFFD7).
+_END_OF_SCAN_DATA = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+#: Start-of-frame markers (every coding process); 0xC4, 0xC8 and 0xCC are other segments.
+_FRAME_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_SMALLEST_FRAME = b"\x00\x08\x00\x08"  # height and width of one 8 × 8 block
+
+
+def _check_jpeg(content: bytes, damaged: UploadRefused) -> None:
+    """A JPEG is kept as it is (img2pdf embeds its bytes), so it is checked without decoding
+    its 12 million pixels, ten times faster: the walk below follows its segments and scans to
+    the end marker, so a file cut short or with garbage between segments is refused; libjpeg
+    reads every header and table up to the first scan (given an empty scan, in a frame of one
+    block). Decoding the scan data itself found nothing more: libjpeg only warns about damaged
+    scan data, and fills it in."""
+    layout = _jpeg_layout(content)
+    if layout is None:
+        raise damaged
+    frame, scan = layout
+    headers = content[:frame + 5] + _SMALLEST_FRAME + content[frame + 9:scan] + b"\xff\xd9"
+    with Image.open(io.BytesIO(headers)) as image:
+        image.load()
+
+
+def _jpeg_layout(content: bytes) -> tuple[int, int] | None:
+    """Where the frame header and the first scan's data start, if the segments follow one
+    another from the start marker to the end marker (EOI), through a frame and a scan; None
+    otherwise."""
+    position, size, frame, scan = 2, len(content), None, None  # after SOI, which filetype has seen
+    while position + 2 <= size:
+        if content[position] != 0xFF:
+            return None
+        marker = content[position + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            position += 1
+        elif marker == 0xD9:  # EOI; what a phone may append after it is not the image's
+            return (frame, scan) if frame is not None and scan is not None else None
+        elif 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+            position += 2
+        else:
+            length = int.from_bytes(content[position + 2:position + 4], "big")
+            if length < 2 or position + 2 + length > size:
+                return None
+            if marker in _FRAME_MARKERS and frame is None:
+                if length < 8:
+                    return None
+                frame = position
+            position += 2 + length
+            if marker == 0xDA:  # SOS: its entropy-coded data runs to the next marker
+                if frame is None:
+                    return None
+                scan = scan or position
+                end = _END_OF_SCAN_DATA.search(content, position)
+                if end is None:
+                    return None
+                position = end.start()
+    return None
 
 
 def _has_transparency(image: Image.Image) -> bool:

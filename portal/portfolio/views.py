@@ -17,10 +17,10 @@ from ..formatting import number
 from ..journal.service import record
 from ..parsing import DATABASE_ID_MAX, whole_number
 from ..quotes import service as quotes
-from ..quotes.models import STATUS_LABELS, Person, Quote, QuoteStatus
+from ..quotes.models import Person, Quote, QuoteStatus
 from ..quotes.views import dossier_tab
-from ..signature.models import Contract
-from ..validators import parse_date
+from ..signature.models import PROGRESS_LABELS, Contract
+from ..validators import display_mobile, parse_date
 from . import agenda, exports, search, sepa
 
 bp = Blueprint("portfolio", __name__)
@@ -84,14 +84,25 @@ def _agenda_args() -> dict:
 def portfolio():
     objet = request.args.get("objet", "personne")
     page = _page_number()
+    searched = "rechercher" in request.args
     if objet == "devis":
         statuses = request.args.getlist("statut")
         identifier = request.args.get("identifiant", "")
-        searched = "rechercher" in request.args
         found = search.quotes(current_user, identifier, statuses, today(), page) if searched else None
         return render_template("portfolio/search_quotes.html", found=found, identifier=identifier[:100],
-                               statuses=statuses, labels=STATUS_LABELS, catalog=get_catalog(), today=today(),
-                               status_on=quotes.status_on)
+                               statuses=statuses, labels=search.QUOTE_STATUS_CHOICES, catalog=get_catalog(),
+                               today=today(), status_on=quotes.status_on)
+    if objet == "contrat":
+        args = request.args
+        criteria = search.ContractCriteria(
+            number=args.get("numero", "")[:100], product=args.get("produit", ""), name=args.get("nom", "")[:100],
+            progress=tuple(args.getlist("avancement")), signature=tuple(args.getlist("signature")))
+        catalog = get_catalog()
+        products = {product.code for product in catalog.products}
+        found = search.contracts(current_user, criteria, products, page) if searched else None
+        return render_template("portfolio/search_contracts.html", found=found, criteria=criteria, catalog=catalog,
+                               progress_labels=PROGRESS_LABELS, signature_states=search.SIGNATURE_CHOICES,
+                               display_mobile=display_mobile)
     text = request.args.get("nom", "")
     found = search.people(current_user, text, page)
     clients = search.clients_among(found.items) if found else set()

@@ -112,6 +112,7 @@ def test_broker_pages(live_server, page, broker, dossier):
                  "/portefeuille?objet=devis&statut=valide&rechercher=1", f"/clients/{dossier['person']}",
                  f"/devis/{dossier['quote']}", f"/devis/{dossier['quote']}?onglet=gestion",
                  f"/clients/{dossier['person']}?onglet=gestion", "/portefeuille?objet=devis&statut=incomplet&rechercher=1",
+                 "/portefeuille?objet=contrat", "/portefeuille?objet=contrat&avancement=en_attente_pieces&rechercher=1",
                  "/exports", "/vente-directe/smat-active-tns",
                  "/vente-directe/smat-active-tns/devis", f"/devis/{dossier['draft']}/besoins",
                  f"/devis/{dossier['draft']}/solutions", f"/devis/{dossier['draft']}/coordonnees",
@@ -194,7 +195,8 @@ def test_back_office_pages(live_server, page, make_user, dossier):
     make_user(email="gestion@mes-solutions-plus.fr", role="backoffice")
     log_in(page, live_server, "gestion@mes-solutions-plus.fr")
     problems = {}
-    for path in ("/", "/portefeuille?objet=devis&rechercher=1", f"/clients/{dossier['person']}",
+    for path in ("/", "/portefeuille?objet=devis&rechercher=1", "/portefeuille?objet=contrat&rechercher=1",
+                 f"/clients/{dossier['person']}",
                  f"/devis/{dossier['quote']}", "/exports"):
         page.goto(live_server + path)
         problems[path] = violations(page)

@@ -133,8 +133,9 @@ def test_the_search_s_objet_list_statuses_and_row_arrows(live_server, page, brok
     page.get_by_label("Objet").select_option(label="Devis")
     page.wait_for_url(re.compile(r".*objet=devis.*"))
     statuses = page.get_by_role("group", name="Statut devis")
-    expect(statuses.locator("label")).to_have_text(["Accepté", "Décliné", "En attente de validation", "Expiré",
-                                                    "Incomplet", "Proposé", "Refusé", "Souscrit", "Validé"])
+    expect(statuses.locator("label")).to_have_text(["Accepté", "Décliné", "En attente de pièce(s)",
+                                                    "En attente de validation", "Expiré", "Incomplet", "Proposé",
+                                                    "Refusé", "Souscrit", "Validé"])
     statuses.get_by_label("Incomplet").check()
     page.get_by_role("button", name="Rechercher").click()
     expect(page.locator("tbody tr")).to_have_count(1)
@@ -151,6 +152,16 @@ def test_the_search_s_objet_list_statuses_and_row_arrows(live_server, page, brok
     page.goto(live_server + "/portefeuille?nom=%25")
     page.get_by_role("link", name="Ouvrir la synthèse de LEFÈVRE Élodie").click()
     expect(page.get_by_role("heading", name=re.compile("^Synthèse du compte client"))).to_be_visible()
+    page.goto(live_server + "/portefeuille")
+    page.get_by_label("Objet").select_option(label="Contrat")
+    page.wait_for_url(re.compile(r".*objet=contrat.*"))
+    expect(page.get_by_role("group", name="Avancement").locator("label")).to_have_text(
+        ["En attente de pièces", "Dossier transmis", "Adhésion créée"])
+    expect(page.get_by_role("group", name="Signature électronique").locator("label")).to_have_text(
+        ["Signé", "En cours", "Manuscrite", "Échec"])
+    page.get_by_role("group", name="Avancement").get_by_label("En attente de pièces").check()
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.locator("tbody tr")).to_have_text("Pas de résultat")  # quotes issued, none signed yet
 
 
 def test_exporter_downloads_at_once_and_a_first_export_does_not_hold_the_other(live_server, page, broker, dossier):

@@ -55,11 +55,13 @@ def test_the_other_screens_never_answer_500(wizard, client, values, formula, opt
     assert response.status_code in (302, 422)
 
 
-QUERY = st.fixed_dictionaries({}, optional={"nom": anything, "objet": st.one_of(anything, st.just("devis")),
-                                            "identifiant": anything, "statut": anything, "page": anything,
+SEVERAL = st.one_of(anything, st.lists(anything, max_size=3))  # a checkbox list: ?statut=a&statut=b
+QUERY = st.fixed_dictionaries({}, optional={"nom": anything, "objet": st.one_of(anything, st.sampled_from(["devis", "contrat"])),
+                                            "identifiant": anything, "statut": SEVERAL, "page": anything,
                                             "filtre": anything, "clotures": anything, "cabinet": anything,
-                                            "rechercher": anything, "code_postal": anything,
-                                            "produit": anything, "anciennete": anything})
+                                            "rechercher": anything, "code_postal": anything, "numero": anything,
+                                            "produit": anything, "avancement": SEVERAL, "signature": SEVERAL,
+                                            "anciennete": anything})
 GET_PAGES = ("/", "/portefeuille", "/exports/devis-non-transformes.csv", "/exports/devis-non-transformes.xlsx",
              "/exports", "/api/communes")
 BACKOFFICE_PAGES = ("/gestion/dossiers", "/journal")  # refused to a broker (403): fuzzed as the back-office
@@ -99,6 +101,10 @@ BROKER_QUERIES_THAT_FAILED = [
     "/portefeuille?objet=devis&identifiant=/5&rechercher=1",
     "/portefeuille?objet=devis&identifiant=RIS/99999999999999999999999&rechercher=1",
     "/portefeuille?page=%C2%B2", "/portefeuille?nom=%25&page=%D9%A3",
+    # The same characters in the contract search's fields.
+    "/portefeuille?objet=contrat&numero=%F4%8F%BF%BF&rechercher=1", "/portefeuille?objet=contrat&nom=%ED%9F%BF&rechercher=1",
+    "/portefeuille?objet=contrat&nom=a%00b&numero=R%00&produit=%00&avancement=%00&signature=%C2%B2&rechercher=1",
+    "/portefeuille?objet=contrat&rechercher=1&page=99999999999999999999999",
 ]
 BACKOFFICE_QUERIES_THAT_FAILED = [
     "/exports/devis-non-transformes.csv?cabinet=%C2%B2", "/exports/devis-non-transformes.xlsx?cabinet=%C2%B2",

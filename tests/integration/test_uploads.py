@@ -4,6 +4,9 @@ refusal says why in French and stores nothing."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -107,6 +110,59 @@ def test_a_jpeg_becomes_a_pdf_page_without_being_re_encoded():
     assert checked.file_name == "Carte vitale.pdf" and checked.source_type == "image/jpeg"
     data, compression = only_image_of(checked.pdf)
     assert compression == "/DCTDecode" and data == jpeg  # the very bytes sent
+
+
+def grainy_jpeg(**options) -> bytes:
+    """A photo whose scan data is long enough to be cut in its middle."""
+    out = io.BytesIO()
+    Image.effect_noise((320, 240), 60).convert("RGB").save(out, "JPEG", quality=90, **options)
+    return out.getvalue()
+
+
+def with_byte(content: bytes, at: int, value: int) -> bytes:
+    return content[:at] + bytes([value]) + content[at + 1:]
+
+
+def damaged_jpegs() -> dict[str, bytes]:
+    photo = grainy_jpeg()
+    scan = photo.index(b"\xff\xda")
+    return {"cut in its scan data": photo[:len(photo) // 2],
+            "without its end marker": photo[:-2],
+            "a segment length past the end": with_byte(with_byte(photo, scan + 2, 0xFF), scan + 3, 0xFF),
+            "garbage where a segment should start": photo[:scan] + b"garbage" + photo[scan:],
+            "no scan at all": photo[:scan] + b"\xff\xd9"}
+
+
+@pytest.mark.parametrize("damage", list(damaged_jpegs()))
+def test_a_jpeg_damaged_after_its_first_bytes_is_refused_without_decoding_its_pixels(damage):
+    with pytest.raises(UploadRefused, match="L'image « photo.jpg » est endommagée : elle ne s'ouvre pas."):
+        check_upload("photo.jpg", damaged_jpegs()[damage])
+
+
+def test_libjpeg_reads_the_tables_of_a_jpeg_before_it_is_kept():
+    """Run apart: once WeasyPrint is loaded in a process (as in the portal's), libjpeg's errors
+    on a table come back as warnings and the image as grey, whatever Pillow is asked."""
+    program = (
+        "from tests.integration.test_uploads import grainy_jpeg, with_byte\n"
+        "from portal.dossiers.uploads import UploadRefused, check_upload\n"
+        "photo = grainy_jpeg()\n"
+        "table, frame = photo.index(b'\\xff\\xc4'), photo.index(b'\\xff\\xc0')\n"
+        "for damaged in (with_byte(photo, table + 4, 0x77), with_byte(photo, frame + 11, 3)):\n"
+        "    try:\n"
+        "        check_upload('photo.jpg', damaged)\n"
+        "    except UploadRefused as refused:\n"
+        "        print(refused)\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).parents[2])
+    assert done.stdout.splitlines() == ["L'image « photo.jpg » est endommagée : elle ne s'ouvre pas."] * 2, done.stderr
+
+
+@pytest.mark.parametrize("photo", [grainy_jpeg(), grainy_jpeg(progressive=True), grainy_jpeg() + b"video appended",
+                                   grainy_jpeg(restart_marker_blocks=4)],
+                         ids=["baseline", "progressive", "data after its end marker", "restart markers"])
+def test_whole_jpegs_of_every_kind_are_accepted_as_they_are(photo):
+    data, compression = only_image_of(check_upload("photo.jpg", photo).pdf)
+    assert compression == "/DCTDecode" and photo.startswith(data)
 
 
 def test_a_png_with_transparency_is_flattened_then_becomes_a_pdf():

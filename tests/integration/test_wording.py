@@ -43,10 +43,11 @@ def test_the_search_s_objet_list_and_every_quote_status(wizard, client):
     html = client.get("/portefeuille").get_data(as_text=True)
     assert re.search(r'<label for="objet">Objet</label>\s*<select id="objet" name="objet"', html)
     assert '<option value="personne" selected>Personne</option>' in html
+    assert '<option value="devis" >Devis</option>' in html and '<option value="contrat" >Contrat</option>' in html
     page = text(client.get("/portefeuille?objet=devis"))
-    # The guide's list, in its order; "En attente de pièce(s)" arrives with the contracts.
-    assert ("Statut devis Accepté Décliné En attente de validation Expiré Incomplet Proposé Refusé Souscrit "
-            "Validé Rechercher") in page
+    # The guide's ten, in its order.
+    assert ("Statut devis Accepté Décliné En attente de pièce(s) En attente de validation Expiré Incomplet Proposé "
+            "Refusé Souscrit Validé Rechercher") in page
 
 
 def test_incomplete_quotes_are_found_with_incomplet_only(wizard, client):
