@@ -9,21 +9,19 @@ from io import BytesIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..auth.sessions import client_required
 from ..catalog.geo import communes_for
 from ..catalog.loader import get_catalog
 from ..extensions import csrf, db
 from ..quotes import service as quotes
-from . import client_space, service, uploads
+from . import client_space, service
 from .views import piece_file_response, receive_sent_file, stored_file_response
 
 bp = Blueprint("client_space", __name__, url_prefix="/espace-client")
 
 DOCUMENT_RECEIVED = "Votre document est bien reçu : votre conseiller et le service de gestion en sont informés."
 ADDRESS_SAVED = "Votre adresse est enregistrée."
-TOO_BIG = "Le fichier dépasse 10 Mo : la limite est de 10 Mo par fichier. Envoyez une photo moins lourde ou un PDF plus léger."
 NO_FILE = "Choisissez le document à transmettre (un PDF ou une photo)."
 ADDRESS_FIELDS = ("adresse", "adresse_complementaire", "code_postal", "ville")
 #: What the file input offers: with image types listed, a phone proposes its camera as well as its files.
@@ -51,21 +49,12 @@ def _home(errors: dict | None = None, status: int = 200):
 
 
 @bp.post("/pieces/<int:piece_id>/fichiers")
-@csrf.exempt  # checked below, once the body's size is known to be acceptable: the global check reads it first
+@csrf.exempt  # checked by receive_sent_file once the body's size is known: the global check reads it first
 @client_required
 def upload(piece_id: int):
     piece = _found(client_space.own_piece(current_user, piece_id))
-    try:
-        uploads.refuse_oversized_request()
-    except RequestEntityTooLarge:
-        return _home({piece.id: TOO_BIG}, 422)
-    csrf.protect()
-    try:
-        refusal = receive_sent_file(piece, uploaded_by=f"client:{current_user.id}", actor=client_space.CLIENT_ACTOR,
-                                    no_file=NO_FILE)
-    except RequestEntityTooLarge:  # sent without a length, it passed the cap while being read
-        db.session.rollback()
-        refusal = TOO_BIG
+    refusal = receive_sent_file(piece, uploaded_by=f"client:{current_user.id}", actor=client_space.CLIENT_ACTOR,
+                                no_file=NO_FILE)
     if refusal:
         return _home({piece.id: refusal}, 422)
     flash(DOCUMENT_RECEIVED, "success")

@@ -6,13 +6,14 @@ from io import BytesIO
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import storage
 from ..auth.models import Role
 from ..auth.scoping import get_scoped_or_404, roles_required
 from ..catalog.loader import get_catalog
 from ..clock import today
-from ..extensions import db
+from ..extensions import csrf, db
 from ..journal.service import history, label
 from ..signature.models import Contract
 from ..storage.models import StoredFile
@@ -23,6 +24,7 @@ from .service import SENT_KINDS
 bp = Blueprint("dossiers", __name__)
 dossier_readers = roles_required(Role.BROKER, Role.BACKOFFICE, Role.ADMIN)
 broker_only = roles_required(Role.BROKER)
+TOO_BIG = "Le fichier dépasse 10 Mo : la limite est de 10 Mo par fichier. Envoyez une photo moins lourde ou un PDF plus léger."
 
 
 def next_renewal(day: date) -> date:
@@ -65,9 +67,9 @@ def new_piece(contract_id: int):
 
 
 @bp.post("/pieces/<int:piece_id>/fichiers")
+@csrf.exempt  # checked by receive_sent_file once the body's size is known: the global check reads it first
 @broker_only
 def upload(piece_id: int):
-    uploads.refuse_oversized_request()
     piece = get_scoped_or_404(Piece, piece_id, current_user)
     refusal = receive_sent_file(piece, uploaded_by=f"user:{current_user.id}", actor=current_user,
                                 no_file="Sélectionnez le fichier à importer.")
@@ -79,10 +81,16 @@ def upload(piece_id: int):
 
 def receive_sent_file(piece: Piece, *, uploaded_by: str, actor, no_file: str) -> str | None:
     """The request's file "fichier" received for `piece` and committed, or the reason it is
-    refused (nothing kept). The broker's and the client's uploads both come here; the caller
-    has capped the request's size (uploads.refuse_oversized_request) before anything read it."""
-    sent = request.files.get("fichier")
+    refused (nothing kept). The broker's and the client's uploads both come here, from views
+    exempt from the global CSRF check: the body is capped before anything reads it (a file over
+    10 Mo is refused from its Content-Length, unread), then the token is checked here."""
     try:
+        uploads.refuse_oversized_request()
+    except RequestEntityTooLarge:
+        return TOO_BIG
+    csrf.protect()
+    try:
+        sent = request.files.get("fichier")
         if sent is None or not sent.filename:
             raise service.PieceError(no_file)
         service.receive_file(piece, sent.filename, sent.read(), uploaded_by=uploaded_by, actor=actor,
@@ -90,6 +98,9 @@ def receive_sent_file(piece: Piece, *, uploaded_by: str, actor, no_file: str) ->
     except (service.PieceError, uploads.UploadRefused) as error:
         db.session.rollback()
         return str(error)
+    except RequestEntityTooLarge:  # sent without a length, it passed the cap while being read
+        db.session.rollback()
+        return TOO_BIG
     db.session.commit()
     return None
 

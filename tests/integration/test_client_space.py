@@ -13,8 +13,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from sqlalchemy import func, select, text
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from portal.auth.models import ClientAccount
 from portal.auth.passwords import hash_password
@@ -29,7 +27,7 @@ from tests.conftest import PASSWORD, IsolatedClient, csrf_token
 from tests.integration.test_auth_bad_input import unlimited  # noqa: F401  fixture
 from tests.integration.test_auth_login import WRONG, form_error, post_login
 from tests.integration.test_auth_rate_limits import limiter_clock  # noqa: F401  fixture
-from tests.integration.test_dossiers import a_jpeg, a_pdf, paper_contract, stored_piece_files
+from tests.integration.test_dossiers import a_jpeg, a_pdf, paper_contract, post_11_mb, stored_piece_files
 
 from .signing import fill_subscription, last_code
 from .wizard import text as page_text
@@ -181,36 +179,11 @@ def test_no_file_chosen_is_said_next_to_the_piece(client_space):
     assert answer.status_code == 422 and "Choisissez le document à transmettre" in page_text(answer)
 
 
-class CountingStream(io.BytesIO):
-    """A request body that counts what the server reads of it."""
-    taken = 0
-
-    def read(self, size=-1):
-        data = super().read(size)
-        self.taken += len(data)
-        return data
-
-    def readline(self, size=-1):
-        data = super().readline(size)
-        self.taken += len(data)
-        return data
-
-    def readinto(self, buffer):
-        count = super().readinto(buffer)
-        self.taken += count
-        return count
-
-
 def test_an_11_mb_file_is_refused_before_its_body_is_read(client_space):
     _, browser = client_space
     piece = client_pieces()["identite"]
     token = csrf_token(browser.get("/espace-client/").get_data(as_text=True))
-    big = FileStorage(io.BytesIO(b"%PDF-1.7\n" + b"0" * (11 * 1024 * 1024)), filename="gros.pdf")
-    boundary, body = encode_multipart({"csrf_token": token, "fichier": big})
-    assert len(body) > 11 * 1024 * 1024
-    stream = CountingStream(body)
-    answer = browser.post(f"/espace-client/pieces/{piece.id}/fichiers", input_stream=stream,
-                          content_type=f"multipart/form-data; boundary={boundary}", content_length=len(body))
+    answer, stream = post_11_mb(browser, f"/espace-client/pieces/{piece.id}/fichiers", token)
     assert answer.status_code == 422, page_text(answer)[-600:]
     assert "Le fichier dépasse 10 Mo" in page_text(answer), page_text(answer)[-1500:]
     assert f'id="fichier-{piece.id}-error"' in answer.get_data(as_text=True)

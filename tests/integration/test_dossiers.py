@@ -10,6 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from PIL import Image
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from portal.auth.models import Role
 from portal.dossiers.models import Piece, PieceFile, PieceStatus
@@ -144,12 +146,46 @@ def test_a_refused_file_says_why_next_to_the_field_and_stores_nothing(client, si
     assert db.session.get(Contract, contract.id).progress is Progress.EN_ATTENTE_PIECES
 
 
+class CountingStream(io.BytesIO):
+    """A request body that counts what the server reads of it."""
+    taken = 0
+
+    def read(self, size=-1):
+        data = super().read(size)
+        self.taken += len(data)
+        return data
+
+    def readline(self, size=-1):
+        data = super().readline(size)
+        self.taken += len(data)
+        return data
+
+    def readinto(self, buffer):
+        count = super().readinto(buffer)
+        self.taken += count
+        return count
+
+
+def post_11_mb(browser, url: str, token: str):
+    """An 11 Mo PDF posted to `url` with its CSRF token and its length: the answer, and how
+    much of the body the server read."""
+    big = FileStorage(io.BytesIO(b"%PDF-1.7\n" + b"0" * (11 * 1024 * 1024)), filename="gros.pdf")
+    boundary, body = encode_multipart({"csrf_token": token, "fichier": big})
+    stream = CountingStream(body)
+    answer = browser.post(url, input_stream=stream, content_type=f"multipart/form-data; boundary={boundary}",
+                          content_length=len(body))
+    return answer, stream
+
+
 def test_a_file_over_10_mb_is_refused_before_it_is_read(client, signing_dossier):
     contract = paper_contract(signing_dossier)
     page = client.get(f"/contrats/{contract.id}")
-    answer = send(client, page, pieces()["identite"], "gros.pdf", b"%PDF-1.7\n" + b"0" * (11 * 1024 * 1024))
-    assert answer.status_code == 413
-    assert "Fichier trop volumineux" in page_text(answer)
+    piece = pieces()["identite"]
+    answer, stream = post_11_mb(client, f"/pieces/{piece.id}/fichiers", csrf_token(page.get_data(as_text=True)))
+    assert answer.status_code == 422
+    assert "Le fichier dépasse 10 Mo" in page_text(answer)
+    assert f'id="fichier-{piece.id}-error"' in answer.get_data(as_text=True)
+    assert stream.taken < 1024 * 1024, stream.taken  # refused from its length, the body left unread
     assert stored_piece_files() == 0 and pieces()["identite"].status is PieceStatus.EN_ATTENTE
 
 
@@ -221,3 +257,12 @@ def test_the_same_file_sent_twice_by_a_double_click_is_kept_once(client, signing
     assert len(pieces()["identite"].files) == 1 and stored_piece_files() == 1
     assert db.session.scalar(select(func.count()).select_from(JournalEntry).where(
         JournalEntry.object_type == "piece", JournalEntry.to_status == "recue")) == 1
+
+
+def test_a_broker_upload_without_its_csrf_token_is_refused(client, signing_dossier):
+    """The upload view checks its token itself, after capping the body: without it, nothing is kept."""
+    paper_contract(signing_dossier)
+    answer = client.post(f"/pieces/{pieces()['rib'].id}/fichiers", content_type="multipart/form-data",
+                         data={"fichier": (io.BytesIO(a_pdf()), "rib.pdf")})
+    assert answer.status_code == 400
+    assert stored_piece_files() == 0 and pieces()["rib"].status is PieceStatus.EN_ATTENTE
