@@ -1,6 +1,8 @@
 // The side panel, run as soon as it is parsed (not deferred): on a phone it and "Vente directe"
 // start folded before anything can be tapped, and the menu button works from the first tap; on
 // a desktop both start open, unless the panel was hidden by hand. Without script, all is open.
+// The button is shown only once it answers: a tap while this file was still loading did nothing,
+// then the panel folded under the finger.
 (function () {
   var phone = window.matchMedia && window.matchMedia("(max-width: 47.99rem)").matches;
   var toggle = document.querySelector("[data-panel-toggle]");
@@ -19,4 +21,5 @@
     toggle.setAttribute("aria-expanded", panel.hidden ? "false" : "true");
     if (window.localStorage && !phone) localStorage.setItem("panel-hidden", panel.hidden ? "1" : "0");
   });
+  toggle.hidden = false;
 })();
