@@ -101,7 +101,7 @@ def _already_decided(piece: Piece) -> str:
     return f"Cette pièce n'a pas de fichier à examiner (statut « {piece.status.label} »)."
 
 
-def missing_pieces(contract: Contract) -> list[Piece]:
+def unvalidated_pieces(contract: Contract) -> list[Piece]:
     """The mandatory pieces not yet "Validée": what keeps the adhesion from being created."""
     return [piece for piece in pieces_of(contract) if piece.mandatory and piece.status is not PieceStatus.VALIDEE]
 
@@ -113,7 +113,7 @@ def adhesion_refusal(contract: Contract) -> str | None:
                 f"{clock(contract.adhesion_created_at)} par {manager_name(contract.adhesion_created_by_id)}.")
     if contract.progress is not Progress.DOSSIER_TRANSMIS:
         return "Le dossier n'est pas transmis : aucune pièce justificative n'a encore été reçue."
-    missing = missing_pieces(contract)
+    missing = unvalidated_pieces(contract)
     if missing:
         listed = " ; ".join(piece.label for piece in missing)
         return f"L'adhésion ne peut être créée que lorsque toutes les pièces obligatoires sont validées. À valider : {listed}."

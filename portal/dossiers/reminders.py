@@ -18,6 +18,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import current_app
 from sqlalchemy import exists, or_, select, update
 
+from ..auth.client_links import CLIENT_LINK_PATH, CLIENT_LOGIN_PATH, new_client_link
+from ..auth.models import ClientAccount
 from ..catalog.loader import get_catalog
 from ..clock import PARIS, now
 from ..extensions import db
@@ -32,7 +34,6 @@ from .service import pieces_of
 REMINDER_DAYS = (7, 14)
 CATCH_UP_DAYS = 7
 SUBJECT = "Mes Solutions Plus - Relance : pièces justificatives manquantes"
-CLIENT_LOGIN_PATH = "/espace-client/connexion"
 OPEN_PROGRESS = (Progress.EN_ATTENTE_PIECES, Progress.DOSSIER_TRANSMIS)
 SIGNED_STATES = (SignatureState.SIGNE, SignatureState.MANUSCRITE)
 
@@ -75,7 +76,7 @@ def _due(day: date, days: int) -> list[int]:
         .order_by(Contract.pieces_asked_at, Contract.id)).all()
 
 
-def missing_pieces(contract: Contract) -> list[Piece]:
+def unreceived_pieces(contract: Contract) -> list[Piece]:
     """The mandatory pieces neither received nor validated (built first if nobody opened the
     contract yet)."""
     return [piece for piece in pieces_of(contract) if piece.mandatory and piece.status in MISSING_STATUSES]
@@ -84,7 +85,7 @@ def missing_pieces(contract: Contract) -> list[Piece]:
 def _remind(contract: Contract, days: int) -> bool:
     """True: the reminder queued; False: nothing missing (the pieces just built had no
     mandatory one), or another run at the same time sent it."""
-    missing = missing_pieces(contract)
+    missing = unreceived_pieces(contract)
     if not missing:
         return False
     column = _reminded_column(days)
@@ -99,13 +100,24 @@ def _remind(contract: Contract, days: int) -> bool:
     queue_email(to=quote.email, cc=quote.broker.email, subject=SUBJECT, template="pieces_reminder",
                 context={"contract": contract, "quote": quote, "product": product, "firm": quote.firm,
                          "pieces": labels, "days": days,
-                         "login_link": current_app.config["BASE_URL"] + CLIENT_LOGIN_PATH},
+                         "login_link": current_app.config["BASE_URL"] + CLIENT_LOGIN_PATH,
+                         "password_link": _password_link(contract)},
                 about=about("contract", contract.id), firm_id=contract.firm_id)
     record(actor=SYSTEM, object_type="contrat", object_id=contract.id, action=f"Relance J+{days} des pièces manquantes",
            detail="; ".join(labels), firm_id=contract.firm_id,
            agenda=contract_note(contract, f"relance_pieces_j{days}",
                                 f"relance J+{days} envoyée au client : {_count(len(labels))}"))
     return True
+
+
+def _password_link(contract: Contract) -> str | None:
+    """While the client's account has no password yet, a new link to create it, given instead of
+    the login page: the adhesion e-mail's lives CLIENT_LINK_LIFETIME (7 days), dead or nearly by
+    the reminders. None once the account has its password."""
+    account = db.session.get(ClientAccount, contract.client_account_id) if contract.client_account_id else None
+    if account is None or account.password_hash is not None:
+        return None
+    return current_app.config["BASE_URL"] + CLIENT_LINK_PATH + new_client_link(account)
 
 
 def _count(missing: int) -> str:

@@ -4,12 +4,14 @@ nothing for a complete dossier, a created adhesion or a signature that did not h
 from __future__ import annotations
 
 from datetime import date, timedelta
+import re
 from html import unescape
 
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
+from portal.auth.models import ClientAccount
 from portal.dossiers.models import Piece, PieceStatus
 from portal.dossiers.reminders import SUBJECT, send_reminders
 from portal.dossiers.service import pieces_of
@@ -19,6 +21,7 @@ from portal.messaging.models import Channel, Message
 from portal.signature.models import Contract, Progress, SignatureState
 
 from .signing import fill_subscription, last_code
+from .test_client_space import set_password
 from .test_dossiers import paper_contract
 from .test_reliability import postgresql_only, run_in_threads
 
@@ -74,8 +77,14 @@ def test_d7_and_d14_reminders_once_each_over_repeated_runs(app, signing_dossier,
     for label in optional:
         assert label not in mail.body_text
     assert f"Votre demande d'adhésion au contrat SMAT ACTIVE TNS, n° {contract.number}" in mail.body_text
-    login_link = app.config["BASE_URL"] + "/espace-client/connexion"
-    assert login_link in mail.body_text and f'href="{login_link}"' in mail.body_html
+    # The account has no password yet and the adhesion e-mail's link is a week old: a new one,
+    # which works, instead of the login page.
+    link = re.search(r"http://localhost(/espace-client/mot-de-passe/\S+)", mail.body_text).group(1)
+    assert f'href="http://localhost{link}"' in mail.body_html and "/espace-client/connexion" not in mail.body_text
+    assert "Créez le mot de passe de votre espace client" in mail.body_text
+    with freeze_time(f"{(SIGNED_ON + timedelta(days=8)).isoformat()} 09:00:00"):  # the adhesion's has expired
+        assert set_password(app, link).status_code == 200
+    assert db.session.scalar(select(ClientAccount.password_hash)) is not None
     assert "Bonjour Monsieur DUPONT" in mail.body_text
     assert "Votre conseiller Cabinet Démo Courtage" in mail.body_text
     assert "Ce message est envoyé automatiquement, merci de ne pas y répondre directement." in mail.body_text
@@ -83,6 +92,11 @@ def test_d7_and_d14_reminders_once_each_over_repeated_runs(app, signing_dossier,
     for offset in (7, 8, 13):
         assert run_on(offset) == {7: 0, 14: 0}
     assert run_on(14) == {7: 0, 14: 1}
+    # The password is made now: the D+14 reminder leads to the login page.
+    second = reminders(outbox)[-1]
+    login_link = app.config["BASE_URL"] + "/espace-client/connexion"
+    assert login_link in second.body_text and f'href="{login_link}"' in second.body_html
+    assert "/espace-client/mot-de-passe/" not in second.body_text + second.body_html
     for offset in (14, 15, 30):
         assert run_on(offset) == {7: 0, 14: 0}
     assert len(reminders(outbox)) == 2
