@@ -20,12 +20,12 @@ from ..catalog.loader import get_catalog
 from ..clock import now
 from ..dossiers import management
 from ..dossiers.models import Piece, PieceStatus
-from ..dossiers.service import pieces_of
+from ..dossiers.service import pieces_of, timeline_of
 from ..extensions import db
 from ..formatting import day
-from ..journal.service import history, label
+from ..journal.service import label
 from ..parsing import DATABASE_ID_MAX, whole_number
-from ..quotes.models import Quote
+from ..quotes.models import Person, Quote
 from ..signature.models import Contract, Progress
 from ..subscription.models import Subscription
 from ..validators import masked
@@ -145,12 +145,14 @@ def _dossier_page(contract: Contract, *, shown: dict | None = None, errors: dict
     pieces = pieces_of(contract)
     db.session.commit()  # pieces built on this first read are kept
     subscription = db.session.get(Subscription, contract.subscription_id)
-    timeline = history("contrat", contract.id) + [row for piece in pieces for row in history("piece", piece.id)]
-    timeline.sort(key=lambda row: (row.at, row.id))
-    return render_template("backoffice/dossier.html", contract=contract, quote=contract.quote,
+    # The client may have corrected its address in its space since it signed: management reads
+    # the person's, the quote keeps the one it was issued with.
+    person = db.session.get(Person, contract.person_id) if contract.person_id else None
+    return render_template("backoffice/dossier.html", contract=contract, quote=contract.quote, person=person,
                            subscription=subscription, product=get_catalog().product(contract.product_code),
                            pieces=pieces, blocked=management.adhesion_refusal(contract), shown=shown or {},
-                           masked=masked, errors=errors or {}, reasons=reasons or {}, timeline=timeline,
+                           masked=masked, errors=errors or {}, reasons=reasons or {},
+                           timeline=timeline_of(contract, pieces),
                            status_label=label, iso_day=iso_day, manager_name=management.manager_name, decides=current_user.role is Role.BACKOFFICE), status
 
 
@@ -160,6 +162,14 @@ def iso_day(text: str | None) -> str:
         return day(date.fromisoformat(text or ""))
     except ValueError:
         return text or ""
+
+
+def last_file_seen() -> int | None:
+    """"dernier_fichier": the newest file of the piece on the page the decision comes from."""
+    typed = request.form.get("dernier_fichier")
+    if typed is None:
+        return None
+    return whole_number(typed, 0, DATABASE_ID_MAX) or 0
 
 
 def _back_to(contract_id: int, anchor: str | None = None):
@@ -186,7 +196,7 @@ def reveal(contract_id: int):
 def validate(piece_id: int):
     piece = get_scoped_or_404(Piece, piece_id, current_user)
     try:
-        management.validate_piece(piece, current_user)
+        management.validate_piece(piece, current_user, last_file_seen())
     except management.ManagementError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -202,7 +212,7 @@ def refuse(piece_id: int):
     piece = get_scoped_or_404(Piece, piece_id, current_user)
     typed = request.form.get("motif", "")
     try:
-        management.refuse_piece(piece, typed, current_user)
+        management.refuse_piece(piece, typed, current_user, last_file_seen())
     except management.ManagementError as error:
         db.session.rollback()
         if piece.status is not PieceStatus.RECUE:  # decided meanwhile: nothing left to correct

@@ -9,7 +9,7 @@ told what happened (ManagementError). The caller commits, or rolls back on Manag
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import and_, exists, update
+from sqlalchemy import and_, exists, func, select, update
 
 from ..auth.client_links import CLIENT_LOGIN_PATH
 from ..auth.models import User
@@ -23,7 +23,7 @@ from ..signature.service import contract_note
 from ..signature.models import Contract, Progress
 from ..subscription.models import Subscription
 from ..validators import plain_text
-from .models import Piece, PieceStatus
+from .models import Piece, PieceFile, PieceStatus
 from .service import pieces_of
 
 REASON_MAX_LENGTH = 500
@@ -41,10 +41,13 @@ class ManagementError(ValueError):
         self.message = message
 
 
-def validate_piece(piece: Piece, actor: User) -> None:
-    """Reçue → Validée."""
+NEW_FILE = "Un nouveau fichier vient d'arriver pour cette pièce : examinez-le avant de décider."
+
+
+def validate_piece(piece: Piece, actor: User, last_file_seen: int | None = None) -> None:
+    """Reçue → Validée (see _claim_received for `last_file_seen`)."""
     at = now()
-    _claim_received(piece, status=PieceStatus.VALIDEE, validated_at=at, validated_by_id=actor.id)
+    _claim_received(piece, last_file_seen, status=PieceStatus.VALIDEE, validated_at=at, validated_by_id=actor.id)
     contract = db.session.get(Contract, piece.contract_id)
     transition(piece, PieceStatus.VALIDEE, actor=actor, action="Pièce validée", detail=piece.label[:200],
                agenda=contract_note(contract, "piece_validee", f"pièce justificative validée : {piece.label}"))
@@ -66,12 +69,12 @@ def check_reason(reason: str | None) -> str:
     return reason
 
 
-def refuse_piece(piece: Piece, reason: str | None, actor: User) -> None:
+def refuse_piece(piece: Piece, reason: str | None, actor: User, last_file_seen: int | None = None) -> None:
     """Reçue → Refusée (the reason in the journal) → En attente of another file; the client is
     told by e-mail which piece and why, its broker in copy."""
     reason = check_reason(reason)
     at = now()
-    _claim_received(piece, status=PieceStatus.EN_ATTENTE, refused_at=at, refused_by_id=actor.id, refusal_reason=reason)
+    _claim_received(piece, last_file_seen, status=PieceStatus.EN_ATTENTE, refused_at=at, refused_by_id=actor.id, refusal_reason=reason)
     contract = db.session.get(Contract, piece.contract_id)
     transition(piece, PieceStatus.REFUSEE, actor=actor, action="Pièce refusée", detail=f"{piece.label[:200]} : {reason}",
                agenda=contract_note(contract, "piece_refusee", f"pièce justificative refusée : {piece.label}"))
@@ -81,9 +84,18 @@ def refuse_piece(piece: Piece, reason: str | None, actor: User) -> None:
     _tell_client(contract, PIECE_REFUSED_SUBJECT, "piece_refused", piece=piece, reason=reason)
 
 
-def _claim_received(piece: Piece, **values) -> None:
+def _claim_received(piece: Piece, last_file_seen: int | None, **values) -> None:
     """The piece's row takes `values` if it is still "Reçue"; the in-memory piece is left
-    "Reçue" for the journal to write the change from it."""
+    "Reçue" for the journal to write the change from it. With `last_file_seen` (the newest
+    file's id on the manager's page, 0 for none), a file received since refuses the decision:
+    the piece's row is locked first, so a file being received (dossiers/service.receive_file
+    locks it too) is either in, and seen here, or comes after the decision."""
+    if last_file_seen is not None:
+        db.session.execute(select(Piece.id).where(Piece.id == piece.id).with_for_update())
+        newest = db.session.scalar(select(func.max(PieceFile.id)).where(PieceFile.piece_id == piece.id)) or 0
+        if newest != last_file_seen:
+            db.session.refresh(piece)
+            raise ManagementError(NEW_FILE if piece.status is PieceStatus.RECUE else _already_decided(piece))
     claimed = db.session.execute(update(Piece).where(Piece.id == piece.id, Piece.status == PieceStatus.RECUE)
                                  .values(**values).execution_options(synchronize_session=False)).rowcount
     if not claimed:
