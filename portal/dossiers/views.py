@@ -14,8 +14,8 @@ from ..auth.scoping import get_scoped_or_404, roles_required
 from ..catalog.loader import get_catalog
 from ..clock import today
 from ..extensions import csrf, db
-from ..journal.service import history, label
-from ..signature.models import Contract
+from ..journal.service import label
+from ..signature.models import Contract, Progress
 from ..storage.models import StoredFile
 from . import service, uploads
 from .models import Piece, PieceFile
@@ -44,12 +44,12 @@ def _page(contract: Contract, errors: dict | None = None, new_label: str = "", s
     db.session.commit()  # pieces built on this first read are kept
     quote = contract.quote
     sent = service.sent_documents(contract)
-    rows = history("contrat", contract.id) + [row for piece in pieces for row in history("piece", piece.id)]
-    rows.sort(key=lambda row: (row.at, row.id))
     return render_template("dossiers/contract.html", contract=contract, quote=quote,
                            product=get_catalog().product(contract.product_code), pieces=pieces, sent=sent,
-                           renewal=next_renewal(max(today(), quote.effect_date or today())), timeline=rows,
-                           status_label=label, errors=errors or {}, new_label=new_label), status
+                           renewal=next_renewal(max(today(), quote.effect_date or today())),
+                           timeline=service.timeline_of(contract, pieces), status_label=label, errors=errors or {},
+                           new_label=new_label, removable=service.removable,
+                           open_dossier=contract.progress not in (None, Progress.ADHESION_CREEE)), status
 
 
 @bp.post("/contrats/<int:contract_id>/pieces")
@@ -64,6 +64,21 @@ def new_piece(contract_id: int):
         return _page(contract, {"new": str(error)}, typed[:service.LABEL_MAX_LENGTH], 422)
     db.session.commit()
     return redirect(url_for("dossiers.contract_page", contract_id=contract.id, _anchor="pieces"))
+
+
+@bp.post("/pieces/<int:piece_id>/supprimer")
+@broker_only
+def remove_piece(piece_id: int):
+    piece = get_scoped_or_404(Piece, piece_id, current_user)
+    contract_id = piece.contract_id
+    try:
+        service.remove_piece(piece, current_user)
+    except service.PieceError as error:
+        db.session.rollback()
+        return _page(db.session.get(Contract, contract_id), {f"supprimer-{piece.id}": str(error)},
+                     status=422)
+    db.session.commit()
+    return redirect(url_for("dossiers.contract_page", contract_id=contract_id, _anchor="pieces"))
 
 
 @bp.post("/pieces/<int:piece_id>/fichiers")

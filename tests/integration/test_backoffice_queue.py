@@ -347,3 +347,21 @@ def test_the_queue_pages_by_50_oldest_first_with_each_page_s_counts(app, manager
     row = re.search(rf'{waiting[0].number}</a></td>\s*<td>[^<]*</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>',
                     manager.get("/gestion/dossiers").get_data(as_text=True))
     assert tuple(int(n) for n in row.groups()) == expected
+
+
+def test_once_the_adhesion_is_created_no_piece_nor_file_is_taken(transmitted, manager, client):
+    send_all_mandatory(client, transmitted)
+    validate_all_received(manager, transmitted)
+    assert post(manager, f"/gestion/dossiers/{transmitted.id}", f"/gestion/dossiers/{transmitted.id}/adhesion").status_code == 302
+    page = client.get(f"/contrats/{transmitted.id}")
+    assert "Avancement Adhésion créée" in text(page)
+    html = page.get_data(as_text=True)
+    assert 'type="file"' not in html and "+ Nouvelle Pièce justificative" not in html
+    before = count(Piece)
+    added = client.post(f"/contrats/{transmitted.id}/pieces",
+                        data={"csrf_token": csrf_token(html), "type": "Avis d'imposition 2025"})
+    assert added.status_code == 422 and "L'adhésion est créée : le dossier est complet" in text(added)
+    optional = pieces()["domicile"]
+    sent = send(client, page, optional, "domicile.pdf", a_pdf())
+    assert sent.status_code == 422 and "L'adhésion est créée : le dossier est complet" in text(sent)
+    assert count(Piece) == before and pieces()["domicile"].files == [] and optional.status is PieceStatus.EN_ATTENTE

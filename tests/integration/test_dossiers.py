@@ -24,6 +24,7 @@ from tests.conftest import csrf_token
 from tests.strategies import anything
 
 from .signing import fill_subscription
+from .test_exports_and_daily import logged_in
 from .wizard import text as page_text
 
 
@@ -266,3 +267,82 @@ def test_a_broker_upload_without_its_csrf_token_is_refused(client, signing_dossi
                          data={"fichier": (io.BytesIO(a_pdf()), "rib.pdf")})
     assert answer.status_code == 400
     assert stored_piece_files() == 0 and pieces()["rib"].status is PieceStatus.EN_ATTENTE
+
+
+def added_piece() -> Piece | None:
+    """The piece the broker asked for ("Avis d'imposition 2025"); the catalog's "Autre pièce" shares its code."""
+    db.session.expire_all()
+    return db.session.scalars(select(Piece).where(Piece.label == "Avis d'imposition 2025").order_by(Piece.id.desc())).first()
+
+
+def add(client, contract: Contract, typed: str):
+    token = csrf_token(client.get(f"/contrats/{contract.id}").get_data(as_text=True))
+    return client.post(f"/contrats/{contract.id}/pieces", data={"csrf_token": token, "type": typed})
+
+
+def test_a_piece_asked_twice_while_it_waits_for_its_file_is_asked_once(client, signing_dossier):
+    contract = paper_contract(signing_dossier)
+    assert add(client, contract, "Avis d'imposition 2025").status_code == 302
+    # The double click, or the same label typed again in other letters and spaces.
+    for typed in ("Avis d'imposition 2025", "  avis D'IMPOSITION   2025 "):
+        again = add(client, contract, typed)
+        assert again.status_code == 422
+        assert "est déjà demandée et attend son fichier." in page_text(again)
+        assert 'id="type-error"' in again.get_data(as_text=True)
+    # A catalog piece still waiting counts too.
+    assert "est déjà demandée" in page_text(add(client, contract, pieces()["rib"].label.upper()))
+    assert db.session.scalar(select(func.count()).select_from(Piece)) == 9
+    # Once its file came, the same piece may be asked again (another year's, a second page).
+    page = client.get(f"/contrats/{contract.id}")
+    assert send(client, page, added_piece(), "avis.pdf", a_pdf()).status_code == 302
+    assert add(client, contract, "Avis d'imposition 2025").status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Piece)) == 10
+
+
+def remove(client, piece_id: int, token: str | None = None):
+    token = csrf_token(client.get("/").get_data(as_text=True)) if token is None else token
+    return client.post(f"/pieces/{piece_id}/supprimer", data={"csrf_token": token})
+
+
+def test_the_broker_deletes_a_piece_it_added_while_no_file_came(client, signing_dossier):
+    contract = paper_contract(signing_dossier)
+    assert add(client, contract, "Avis d'imposition 2025").status_code == 302
+    added = added_piece()
+    added_id = added.id
+    page = client.get(f"/contrats/{contract.id}").get_data(as_text=True)
+    # The button is on the added piece only.
+    assert page.count(">Supprimer</button>") == 1 and f'action="/pieces/{added.id}/supprimer"' in page
+    assert remove(client, added.id, token="").status_code == 400  # CSRF
+    # A piece of the catalog cannot be deleted.
+    refused = remove(client, pieces()["rib"].id)
+    assert refused.status_code == 422
+    assert "Seule une pièce ajoutée par le conseiller et sans fichier reçu peut être supprimée." in page_text(refused)
+    assert remove(client, added_id).status_code == 302
+    after = client.get(f"/contrats/{contract.id}")
+    assert added_piece() is None and f'id="piece-{added_id}"' not in after.get_data(as_text=True)
+    assert "Pièce justificative supprimée Avis d'imposition 2025" in page_text(after)  # its history says which
+    row = db.session.scalars(select(JournalEntry).where(JournalEntry.action == "Pièce justificative supprimée")).one()
+    assert row.object_type == "contrat" and row.object_id == contract.id and row.detail == "Avis d'imposition 2025"
+    assert row.actor == "courtier@cabinet-demo.fr"
+    assert remove(client, added_id).status_code == 404  # gone: a second click finds nothing
+
+    # Once a file came for it, it stays.
+    assert add(client, contract, "Avis d'imposition 2025").status_code == 302
+    sent = added_piece()
+    assert send(client, client.get(f"/contrats/{contract.id}"), sent, "avis.pdf", a_pdf()).status_code == 302
+    assert ">Supprimer</button>" not in client.get(f"/contrats/{contract.id}").get_data(as_text=True)
+    assert remove(client, sent.id).status_code == 422 and added_piece() is not None
+
+
+def test_another_firm_s_broker_and_the_back_office_cannot_delete_a_piece(app, client, signing_dossier, make_firm,
+                                                                         make_user):
+    contract = paper_contract(signing_dossier)
+    assert add(client, contract, "Avis d'imposition 2025").status_code == 302
+    added = added_piece()
+    make_user(email="autre@cabinet-voisin.fr", firm=make_firm(name="Cabinet Voisin", email="contact@voisin.fr"))
+    make_user(email="gestion@assureur.fr", role=Role.BACKOFFICE)
+    assert remove(logged_in(app, "autre@cabinet-voisin.fr"), added.id).status_code == 404
+    manager = logged_in(app, "gestion@assureur.fr")
+    assert remove(manager, added.id).status_code == 403
+    assert ">Supprimer</button>" not in manager.get(f"/contrats/{contract.id}").get_data(as_text=True)
+    assert added_piece() is not None

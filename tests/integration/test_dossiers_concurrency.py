@@ -1,5 +1,6 @@
 """Parallel requests on a contract, on PostgreSQL: its pieces built once by simultaneous first
-reads, and simultaneous first files moving it to "Dossier transmis" once."""
+reads, simultaneous first files moving it to "Dossier transmis" once, a new piece asked once
+by a double click."""
 from __future__ import annotations
 
 import io
@@ -13,7 +14,7 @@ from portal.signature.models import Contract, Progress
 from tests.conftest import IsolatedClient, csrf_token
 
 from .test_dossiers import a_jpeg, a_pdf, paper_contract
-from .test_reliability import postgresql_only, run_in_threads
+from .test_reliability import parallel_posts, postgresql_only, run_in_threads
 
 
 def count(model, *where) -> int:
@@ -53,3 +54,13 @@ def test_parallel_first_reads_and_first_files(app, client, signing_dossier):
     assert db.session.get(Contract, contract.id).progress is Progress.DOSSIER_TRANSMIS
     assert count(JournalEntry, JournalEntry.agenda_kind == "dossier_transmis") == 1
     assert count(JournalEntry, JournalEntry.object_type == "contrat", JournalEntry.to_status == "dossier_transmis") == 1
+
+
+def test_a_double_click_on_a_new_piece_asks_it_once(app, client, signing_dossier):
+    postgresql_only()
+    contract = paper_contract(signing_dossier)
+    token = csrf_token(client.get(f"/contrats/{contract.id}").get_data(as_text=True))
+    results = parallel_posts(app, client, f"/contrats/{contract.id}/pieces",
+                             {"csrf_token": token, "type": "Avis d'imposition 2025"}, 4)
+    assert sorted(status for status, _ in results) == [302, 422, 422, 422]
+    assert count(Piece, Piece.label == "Avis d'imposition 2025") == 1
