@@ -21,10 +21,10 @@ from ..extensions import db
 from ..journal.service import record
 from ..quotes.models import Person, Quote
 from ..quotes.wizard import checked_commune
-from ..signature.models import Contract
+from ..signature.models import Contract, Progress
 from ..storage.models import StoredFile
 from .. import validators
-from .models import Piece, PieceFile
+from .models import Piece, PieceFile, PieceStatus
 from .service import pieces_of, sent_documents
 
 ADDRESS_MAX_LENGTH = 120
@@ -75,9 +75,18 @@ def own_document(account: ClientAccount, contract_id: int, stored_file_id: int) 
 
 
 def pieces_by_contract(account: ClientAccount) -> list[tuple[Contract, list[Piece]]]:
-    """"Vos pièces justificatives en attente": each contract's pieces (built on this first read
-    if they are not yet; the caller commits)."""
-    return [(contract, pieces_of(contract)) for contract in contracts_of(account)]
+    """"Vos pièces justificatives en attente": of each contract whose adhesion is not created yet,
+    the pieces still expected from the client or being examined (validated ones are done); the
+    contracts with none are left out. Built on this first read if they are not yet; the caller
+    commits."""
+    dossiers = []
+    for contract in contracts_of(account):
+        if contract.progress is Progress.ADHESION_CREEE:
+            continue
+        waiting = [piece for piece in pieces_of(contract) if piece.status is not PieceStatus.VALIDEE]
+        if waiting:
+            dossiers.append((contract, waiting))
+    return dossiers
 
 
 def person_of(account: ClientAccount) -> Person | None:

@@ -44,6 +44,10 @@ def _home(errors: dict | None = None, status: int = 200):
     dossiers = client_space.pieces_by_contract(current_user)
     db.session.commit()  # pieces built on this first read are kept
     person = client_space.person_of(current_user)
+    listed = {piece.id for _, pieces in dossiers for piece in pieces}
+    for piece_id, error in (errors or {}).items():
+        if piece_id not in listed:  # validated or its adhesion created meanwhile: said above the list
+            flash(error, "error")
     return render_template("client/home.html", person=person, dossiers=dossiers, errors=errors or {},
                            accepted=ACCEPTED_FILES, catalog=get_catalog()), status
 

@@ -30,6 +30,7 @@ from tests.integration.test_auth_rate_limits import limiter_clock  # noqa: F401 
 from tests.integration.test_dossiers import a_jpeg, a_pdf, paper_contract, post_11_mb, stored_piece_files
 
 from .signing import fill_subscription, last_code
+from .test_backoffice_queue import manager, post, validate_all_received  # noqa: F401  (fixture)
 from .wizard import text as page_text
 
 CLIENT_EMAIL = "jean.dupont@exemple.fr"
@@ -502,3 +503,50 @@ def test_migration_0016_links_the_contracts_signed_before_to_their_client_s_acco
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Contract, contract.id).client_account_id == account_id
+
+
+# ---------------------------------------------------------------------------------------
+# What the client is still asked, and what management reads of it
+
+
+def test_the_home_lists_only_the_pieces_still_expected_or_examined_until_the_adhesion(
+        app, client_space, manager, outbox):
+    contract, browser = client_space
+    for code in ("identite", "rib", "attestation_ss", "kbis"):
+        assert upload(browser, client_pieces()[code], f"{code}.pdf", a_pdf()).status_code == 302
+    dossier = f"/gestion/dossiers/{contract.id}"
+    assert post(manager, dossier, f"/gestion/pieces/{client_pieces()['identite'].id}/valider").status_code == 302
+    assert post(manager, dossier, f"/gestion/pieces/{client_pieces()['rib'].id}/refuser",
+                motif="Illisible").status_code == 302
+    html = browser.get("/espace-client/").get_data(as_text=True)
+    shown = {code: f'id="piece-{piece.id}"' in html for code, piece in client_pieces().items()}
+    # Validated: done, not listed; refused, received or never sent: listed.
+    assert shown["identite"] is False and shown["rib"] and shown["attestation_ss"] and shown["domicile"]
+    assert "refusée le 20/11/2026 : Illisible" in page_text(browser.get("/espace-client/"))
+
+    assert upload(browser, client_pieces()["rib"], "rib.jpg", a_jpeg()).status_code == 302
+    validate_all_received(manager, contract)
+    assert post(manager, dossier, f"{dossier}/adhesion").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Contract, contract.id).progress is Progress.ADHESION_CREEE, page_text(manager.get(dossier))
+    home = browser.get("/espace-client/")
+    assert "Aucune pièce n'est attendue de vous pour le moment." in page_text(home)
+    assert 'type="file"' not in home.get_data(as_text=True)
+    # A form kept open from before: refused, and said although the piece is no longer listed.
+    refused = upload(browser, client_pieces()["domicile"], "domicile.pdf", a_pdf())
+    assert refused.status_code == 422
+    assert "L'adhésion est créée : le dossier est complet" in page_text(refused)
+    assert client_pieces()["domicile"].files == []
+
+
+def test_the_address_the_client_corrects_is_the_one_management_reads(client_space, manager):
+    contract, browser = client_space
+    before = page_text(manager.get(f"/gestion/dossiers/{contract.id}"))
+    assert "Cognac" not in before
+    page = browser.get("/espace-client/mes-infos")
+    saved = browser.post("/espace-client/mes-infos", data={
+        "csrf_token": csrf_token(page.get_data(as_text=True)), "adresse": "3 rue Neuve",
+        "adresse_complementaire": "Bâtiment B", "code_postal": "16100", "ville": "16102"})
+    assert saved.status_code == 302
+    after = page_text(manager.get(f"/gestion/dossiers/{contract.id}"))
+    assert "Adresse 3 rue Neuve, Bâtiment B 16100 Cognac" in after
