@@ -64,3 +64,26 @@ def test_a_double_click_on_a_new_piece_asks_it_once(app, client, signing_dossier
                              {"csrf_token": token, "type": "Avis d'imposition 2025"}, 4)
     assert sorted(status for status, _ in results) == [302, 422, 422, 422]
     assert count(Piece, Piece.label == "Avis d'imposition 2025") == 1
+
+
+def test_two_files_at_once_for_one_piece_write_one_reception(app, client, signing_dossier):
+    """Both files kept, the piece "Reçue" once in the journal: the piece's row is locked while
+    each file is received, so the second reads the status the first wrote."""
+    postgresql_only()
+    contract = paper_contract(signing_dossier)
+    token = csrf_token(client.get(f"/contrats/{contract.id}").get_data(as_text=True))
+    rib = db.session.scalar(select(Piece.id).where(Piece.code == "rib"))
+    cookie = client.get_cookie("session").value
+
+    def send(content: bytes, name: str):
+        def call():
+            other = IsolatedClient(app, app.response_class, use_cookies=True)
+            other.set_cookie("session", cookie)
+            assert other.post(f"/pieces/{rib}/fichiers", content_type="multipart/form-data",
+                              data={"csrf_token": token, "fichier": (io.BytesIO(content), name)}).status_code == 302
+        return call
+
+    assert run_in_threads(app, [send(a_pdf(), "rib.pdf"), send(a_jpeg(), "rib.jpg")]) == []
+    assert count(PieceFile, PieceFile.piece_id == rib) == 2
+    assert count(JournalEntry, JournalEntry.object_type == "piece", JournalEntry.object_id == rib) == 1
+    assert count(JournalEntry, JournalEntry.agenda_kind == "dossier_transmis") == 1
