@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import case, func, select
 
 from ..auth.models import Firm, Role
-from ..auth.scoping import get_scoped_or_404, roles_required
+from ..auth.scoping import get_scoped_or_404, management_only, management_readers
 from ..catalog.loader import get_catalog
 from ..clock import now
 from ..dossiers import management
@@ -31,9 +31,6 @@ from ..subscription.models import Subscription
 from ..validators import masked
 
 bp = Blueprint("queue", __name__)
-#: Who reads the queue and the dossiers; who decides.
-queue_readers = roles_required(Role.BACKOFFICE, Role.ADMIN)
-queue_managers = roles_required(Role.BACKOFFICE)
 PAGE_SIZE = 50
 MAX_PAGE = 10_000
 MAX_AGE_DAYS = 3650
@@ -123,7 +120,7 @@ def _piece_counts(contract_ids: list[int]) -> dict[int, tuple[int, int, int]]:
 
 
 @bp.get("/gestion/dossiers")
-@queue_readers
+@management_readers
 def queue():
     filters = read_filters(request.args)
     page = whole_number(request.args.get("page"), 1, MAX_PAGE) or 1
@@ -135,7 +132,7 @@ def queue():
 
 
 @bp.get("/gestion/dossiers/<int:contract_id>")
-@queue_readers
+@management_readers
 def dossier(contract_id: int):
     return _dossier_page(get_scoped_or_404(Contract, contract_id, current_user))
 
@@ -167,7 +164,7 @@ def _back_to(contract_id: int, anchor: str | None = None):
 
 
 @bp.post("/gestion/dossiers/<int:contract_id>/afficher")
-@queue_readers
+@management_readers
 def reveal(contract_id: int):
     """"Afficher": the NIR or the IBAN in full, in this answer only; the journal says who asked."""
     contract = get_scoped_or_404(Contract, contract_id, current_user)
@@ -182,7 +179,7 @@ def reveal(contract_id: int):
 
 
 @bp.post("/gestion/pieces/<int:piece_id>/valider")
-@queue_managers
+@management_only
 def validate(piece_id: int):
     piece = get_scoped_or_404(Piece, piece_id, current_user)
     try:
@@ -197,7 +194,7 @@ def validate(piece_id: int):
 
 
 @bp.post("/gestion/pieces/<int:piece_id>/refuser")
-@queue_managers
+@management_only
 def refuse(piece_id: int):
     piece = get_scoped_or_404(Piece, piece_id, current_user)
     typed = request.form.get("motif", "")
@@ -217,7 +214,7 @@ def refuse(piece_id: int):
 
 
 @bp.post("/gestion/dossiers/<int:contract_id>/adhesion")
-@queue_managers
+@management_only
 def create_adhesion(contract_id: int):
     contract = get_scoped_or_404(Contract, contract_id, current_user)
     try:
