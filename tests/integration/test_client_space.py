@@ -359,11 +359,10 @@ def test_nobody_logged_in_is_sent_to_the_client_login_and_back(app, client_space
     assert back.headers["Location"].startswith("/espace-client/contrats")
 
 
-def test_a_client_session_on_broker_pages_is_no_session(app, client_space):
+def test_a_client_session_on_broker_pages_is_refused(app, client_space):
     contract, browser = client_space
     for url in ("/", "/portefeuille", f"/contrats/{contract.id}", f"/devis/{contract.quote_id}"):
-        response = browser.get(url)
-        assert response.status_code == 302 and response.headers["Location"].startswith("/connexion"), url
+        assert browser.get(url).status_code == 403, url
     assert browser.get("/espace-client/").status_code == 200  # still logged in to its own space
 
 
