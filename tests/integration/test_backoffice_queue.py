@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select
 
 from portal.auth.models import Role
+from portal.dossiers.counts import piece_counts
 from portal.dossiers.models import Piece, PieceStatus
 from portal.extensions import db
 from portal.journal.models import JournalEntry
@@ -19,7 +20,7 @@ from portal.signature.models import Contract, Progress
 from portal.subscription.models import Subscription
 from tests.conftest import csrf_token
 from tests.strategies import anything
-from tests.integration.test_exports_and_daily import logged_in
+from tests.integration.test_exports_and_daily import logged_in, read_csv
 
 from .test_dossiers import a_jpeg, a_pdf, paper_contract, pieces, send
 from .wizard import text
@@ -347,3 +348,17 @@ def test_the_queue_pages_by_50_oldest_first_with_each_page_s_counts(app, manager
     row = re.search(rf'{waiting[0].number}</a></td>\s*<td>[^<]*</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>',
                     manager.get("/gestion/dossiers").get_data(as_text=True))
     assert tuple(int(n) for n in row.groups()) == expected
+
+
+def test_the_queue_and_the_contracts_export_count_the_pieces_alike(transmitted, manager):
+    identity = pieces()["identite"]
+    assert post(manager, f"/gestion/dossiers/{transmitted.id}", f"/gestion/pieces/{identity.id}/refuser",
+                motif="Document illisible").status_code == 302
+    # The refused identity waits again: 1 received (the RIB), 0 validated, 5 mandatory missing.
+    [counts] = piece_counts([transmitted.id], missing_types=True).values()
+    missing = [piece.label for code, piece in pieces().items() if code in MANDATORY and code != "rib"]
+    assert (counts.received, counts.validated, counts.missing) == (1, 0, 5)
+    assert sorted(counts.missing_types) == sorted(missing)
+    assert f"{transmitted.number} 20/11/2026 1 0 5" in text(manager.get("/gestion/dossiers"))
+    [row] = read_csv(manager.get("/exports/contrats.csv"))[1:]
+    assert row[9:] == ["1", "0", "5", " ; ".join(counts.missing_types)]
