@@ -187,12 +187,14 @@ def test_refusing_a_piece_tells_the_client_and_puts_it_back_en_attente(transmitt
         manager.get(f"/gestion/dossiers/{transmitted.id}"))
     assert "En attente — refusée le 20/11/2026 : Document illisible : la photo est floue." in text(
         client.get(f"/contrats/{transmitted.id}"))
-    # The journal: refused with its reason, then waiting for another file; the agenda has the refusal.
+    # The journal: refused (its reason stays in the piece's encrypted row, the journal says where),
+    # then waiting for another file; the agenda has the refusal.
     rows = db.session.scalars(select(JournalEntry).where(JournalEntry.object_type == "piece",
                                                          JournalEntry.object_id == identity.id)
                               .order_by(JournalEntry.id)).all()
     assert [(row.from_status, row.to_status) for row in rows[-2:]] == [("recue", "refusee"), ("refusee", "en_attente")]
-    assert rows[-2].detail.endswith("Document illisible : la photo est floue.") and rows[-2].agenda_kind == "piece_refusee"
+    assert rows[-2].detail == f"{identity.label[:200]} — motif : voir la pièce" and rows[-2].agenda_kind == "piece_refusee"
+    assert not any("illisible" in (row.detail or "") for row in db.session.scalars(select(JournalEntry)))
     # The e-mail: to the client, the broker in copy, which piece and why, the client space's login.
     messages = outbox()[before:]
     [mail] = messages
