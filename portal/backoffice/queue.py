@@ -12,13 +12,14 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 
 from ..auth.models import Firm, Role
 from ..auth.scoping import get_scoped_or_404, management_only, management_readers
 from ..catalog.loader import get_catalog
 from ..clock import now
 from ..dossiers import management
+from ..dossiers.counts import PieceCounts, piece_counts
 from ..dossiers.models import Piece, PieceStatus
 from ..dossiers.service import pieces_of
 from ..extensions import db
@@ -99,24 +100,15 @@ def queue_page(filters: QueueFilters, page: int) -> tuple[list[QueueRow], bool]:
     rows = db.session.execute(stmt.order_by(Contract.transmitted_at, Contract.id)
                               .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     has_next, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
-    counts = _piece_counts([row.id for row in rows])
+    counts = piece_counts([row.id for row in rows])
     names = {product.code: product.name for product in get_catalog().products}
     return [QueueRow(row.id, row.number, row.name, names.get(row.product_code, row.product_code),
                      f"{row.civility or ''} {(row.last_name or '').upper()} {row.first_name or ''}".strip(),
-                     row.transmitted_at, *counts.get(row.id, (0, 0, 0))) for row in rows], has_next
+                     row.transmitted_at, *_counted(counts.get(row.id, PieceCounts()))) for row in rows], has_next
 
 
-def _piece_counts(contract_ids: list[int]) -> dict[int, tuple[int, int, int]]:
-    if not contract_ids:
-        return {}
-    waiting = Piece.mandatory.is_(True) & Piece.status.in_((PieceStatus.EN_ATTENTE, PieceStatus.REFUSEE))
-    stmt = (select(Piece.contract_id,
-                   func.sum(case((Piece.status == PieceStatus.RECUE, 1), else_=0)),
-                   func.sum(case((Piece.status == PieceStatus.VALIDEE, 1), else_=0)),
-                   func.sum(case((waiting, 1), else_=0)))
-            .where(Piece.contract_id.in_(contract_ids)).group_by(Piece.contract_id))
-    return {contract_id: (int(received), int(validated), int(missing))
-            for contract_id, received, validated, missing in db.session.execute(stmt)}
+def _counted(counts: PieceCounts) -> tuple[int, int, int]:
+    return counts.received, counts.validated, counts.missing
 
 
 @bp.get("/gestion/dossiers")

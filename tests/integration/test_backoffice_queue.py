@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from portal.auth.models import Role
 from portal.dossiers import management
+from portal.dossiers.counts import piece_counts
 from portal.dossiers.models import Piece, PieceStatus
 from portal.extensions import db
 from portal.journal.models import JournalEntry
@@ -21,7 +22,7 @@ from portal.signature.models import Contract, Progress
 from portal.subscription.models import Subscription
 from tests.conftest import csrf_token
 from tests.strategies import anything
-from tests.integration.test_exports_and_daily import logged_in
+from tests.integration.test_exports_and_daily import logged_in, read_csv
 
 from .test_dossiers import a_jpeg, a_pdf, paper_contract, pieces, send
 from .wizard import text
@@ -188,12 +189,14 @@ def test_refusing_a_piece_tells_the_client_and_puts_it_back_en_attente(transmitt
         manager.get(f"/gestion/dossiers/{transmitted.id}"))
     assert "En attente — refusée le 20/11/2026 : Document illisible : la photo est floue." in text(
         client.get(f"/contrats/{transmitted.id}"))
-    # The journal: refused with its reason, then waiting for another file; the agenda has the refusal.
+    # The journal: refused (its reason stays in the piece's encrypted row, the journal says where),
+    # then waiting for another file; the agenda has the refusal.
     rows = db.session.scalars(select(JournalEntry).where(JournalEntry.object_type == "piece",
                                                          JournalEntry.object_id == identity.id)
                               .order_by(JournalEntry.id)).all()
     assert [(row.from_status, row.to_status) for row in rows[-2:]] == [("recue", "refusee"), ("refusee", "en_attente")]
-    assert rows[-2].detail.endswith("Document illisible : la photo est floue.") and rows[-2].agenda_kind == "piece_refusee"
+    assert rows[-2].detail == f"{identity.label[:200]} — motif : voir la pièce" and rows[-2].agenda_kind == "piece_refusee"
+    assert not any("illisible" in (row.detail or "") for row in db.session.scalars(select(JournalEntry)))
     # The e-mail: to the client, the broker in copy, which piece and why, the client space's login.
     messages = outbox()[before:]
     [mail] = messages
@@ -360,3 +363,17 @@ def test_the_queue_pages_by_50_oldest_first_with_each_page_s_counts(app, manager
     row = re.search(rf'{waiting[0].number}</a></td>\s*<td>[^<]*</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>',
                     manager.get("/gestion/dossiers").get_data(as_text=True))
     assert tuple(int(n) for n in row.groups()) == expected
+
+
+def test_the_queue_and_the_contracts_export_count_the_pieces_alike(transmitted, manager):
+    identity = pieces()["identite"]
+    assert post(manager, f"/gestion/dossiers/{transmitted.id}", f"/gestion/pieces/{identity.id}/refuser",
+                motif="Document illisible").status_code == 302
+    # The refused identity waits again: 1 received (the RIB), 0 validated, 5 mandatory missing.
+    [counts] = piece_counts([transmitted.id], missing_types=True).values()
+    missing = [piece.label for code, piece in pieces().items() if code in MANDATORY and code != "rib"]
+    assert (counts.received, counts.validated, counts.missing) == (1, 0, 5)
+    assert sorted(counts.missing_types) == sorted(missing)
+    assert f"{transmitted.number} 20/11/2026 1 0 5" in text(manager.get("/gestion/dossiers"))
+    [row] = read_csv(manager.get("/exports/contrats.csv"))[1:]
+    assert row[9:] == ["1", "0", "5", " ; ".join(counts.missing_types)]
