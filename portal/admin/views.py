@@ -16,8 +16,8 @@ from wtforms.fields.choices import SelectChoice
 
 from ..auth import accounts, links
 from ..auth.errors import AlreadyExists, AuthError, InvalidInput
-from ..auth.models import Firm, Role, User
-from ..auth.scoping import get_scoped_or_404, roles_required
+from ..auth.models import Firm, User
+from ..auth.scoping import admin_only, get_scoped_or_404
 from ..clock import as_utc, now
 from ..extensions import db, limiter
 from .forms import ROLE_LABELS, FirmForm, InviteForm, show_errors
@@ -31,7 +31,7 @@ INVITE_FIELDS = {"email": "email", "first_name": "prenom", "last_name": "nom", "
 
 
 @bp.before_request
-@roles_required(Role.ADMIN)
+@admin_only
 def only_administrators():
     return None
 

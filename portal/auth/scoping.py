@@ -39,6 +39,21 @@ def roles_required(*roles: Role | str):
     return decorator
 
 
+# The rules of the README roles table ("Comptes et connexion"), each defined once here and
+# named by who passes; every staff view carries one of them.
+#: Brokers: selling and acting on their firm's dossiers (quote wizard and actions, "Clôturer").
+brokers_only = roles_required(Role.BROKER)
+#: Every staff role: the agenda, portfolio, quotes, contracts, exports, product sheets, "Renvoyer" a message;
+#: a broker within its firm (scoping), the back-office and the administrator across all firms.
+staff_readers = roles_required(Role.BROKER, Role.BACKOFFICE, Role.ADMIN)
+#: The back-office and the administrator: the queue, the management dossier, the journal, failed messages.
+management_readers = roles_required(Role.BACKOFFICE, Role.ADMIN)
+#: The back-office alone: deciding on pieces, creating the adhesion, the SEPA file.
+management_only = roles_required(Role.BACKOFFICE)
+#: The administrator alone: firms and accounts.
+admin_only = roles_required(Role.ADMIN)
+
+
 def sees_all_firms(user: User | None) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.role in ALL_FIRMS_ROLES)
 

@@ -1,10 +1,11 @@
 """Whose session it is: firm staff (`User`) or a client (`ClientAccount`), never both.
 
 The session stores "u:<id>" for staff and "c:<id>" for a client. A client session is loaded
-only on views marked with `client_required`: on every other view (all the staff pages,
-whether they use `login_required` or `roles_required`) it counts as no session at all, so
-the staff pages never see a client. A staff session on a client view is refused with 403;
-nobody logged in on a client view is sent to the client login.
+only on views marked with `client_required`: on every other view (all the staff pages, guarded
+by the decorators of auth.scoping) it is never loaded, so the staff pages never see a client;
+a staff page asked with a live client session answers 403 (the session is a client's: refused,
+not "log in"), and with no session sends to the staff login. A staff session on a client view
+is refused with 403; nobody logged in on a client view is sent to the client login.
 A cookie from before this scheme (a bare id) loads nobody: its holder is logged out.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
-from flask_login import current_user
+from flask_login import current_user, login_url
 
 from ..extensions import db, login_manager
 from .models import ClientAccount, User
@@ -29,11 +30,24 @@ def _on_client_view() -> bool:
 
 @login_manager.user_loader
 def load_account(session_id: str) -> User | ClientAccount | None:
+    return _live_account(session_id, (User, ClientAccount) if _on_client_view() else (User,))
+
+
+@login_manager.unauthorized_handler
+def refuse_or_ask_login():
+    """A staff view without a staff session: 403 for a live client session (checked, never
+    loaded as the current user), otherwise the staff login, back here afterwards."""
+    if _live_account(session.get("_user_id"), (ClientAccount,)) is not None:
+        abort(403)
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
+
+
+def _live_account(session_id: str | None, kinds: tuple[type, ...]) -> User | ClientAccount | None:
+    """The active account `session_id` names, if it is one of `kinds` and its session is still valid."""
     kind, _, number = (session_id or "").partition(":")
     model = _KINDS.get(kind)
-    if model is None or not number.isascii() or not number.isdigit() or len(number) > 9:
-        return None
-    if model is ClientAccount and not _on_client_view():
+    if model not in kinds or not number.isascii() or not number.isdigit() or len(number) > 9:
         return None
     account = db.session.get(model, int(number))
     # A deactivated account, or a session from before a logout or a password change, ends here.

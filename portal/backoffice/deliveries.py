@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..auth.models import Role
-from ..auth.scoping import get_scoped_or_404, roles_required
+from ..auth.scoping import get_scoped_or_404, management_readers, staff_readers
 from ..auth.views import safe_next
 from ..messaging import service
 from ..messaging.models import Message
@@ -15,7 +14,7 @@ delivery_bp = Blueprint("delivery", __name__)
 
 
 @delivery_bp.post("/messages/<int:message_id>/renvoyer")
-@roles_required(Role.BROKER, Role.BACKOFFICE, Role.ADMIN)
+@staff_readers
 def retry(message_id: int):
     """"Renvoyer" a message that failed for good: a broker its own firm's, the back-office any."""
     message = get_scoped_or_404(Message, message_id, current_user)
@@ -29,7 +28,7 @@ def retry(message_id: int):
 
 
 @delivery_bp.get("/gestion/messages-en-echec")
-@roles_required(Role.BACKOFFICE, Role.ADMIN)
+@management_readers
 def failed():
     return render_template("messaging/failed.html", messages=service.failed_messages())
 

@@ -12,13 +12,14 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 
 from ..auth.models import Firm, Role
-from ..auth.scoping import get_scoped_or_404, roles_required
+from ..auth.scoping import get_scoped_or_404, management_only, management_readers
 from ..catalog.loader import get_catalog
 from ..clock import now
 from ..dossiers import management
+from ..dossiers.counts import PieceCounts, piece_counts
 from ..dossiers.models import Piece, PieceStatus
 from ..dossiers.service import pieces_of, timeline_of
 from ..extensions import db
@@ -31,9 +32,6 @@ from ..subscription.models import Subscription
 from ..validators import masked
 
 bp = Blueprint("queue", __name__)
-#: Who reads the queue and the dossiers; who decides.
-queue_readers = roles_required(Role.BACKOFFICE, Role.ADMIN)
-queue_managers = roles_required(Role.BACKOFFICE)
 PAGE_SIZE = 50
 MAX_PAGE = 10_000
 MAX_AGE_DAYS = 3650
@@ -102,28 +100,19 @@ def queue_page(filters: QueueFilters, page: int) -> tuple[list[QueueRow], bool]:
     rows = db.session.execute(stmt.order_by(Contract.transmitted_at, Contract.id)
                               .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     has_next, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
-    counts = _piece_counts([row.id for row in rows])
+    counts = piece_counts([row.id for row in rows])
     names = {product.code: product.name for product in get_catalog().products}
     return [QueueRow(row.id, row.number, row.name, names.get(row.product_code, row.product_code),
                      f"{row.civility or ''} {(row.last_name or '').upper()} {row.first_name or ''}".strip(),
-                     row.transmitted_at, *counts.get(row.id, (0, 0, 0))) for row in rows], has_next
+                     row.transmitted_at, *_counted(counts.get(row.id, PieceCounts()))) for row in rows], has_next
 
 
-def _piece_counts(contract_ids: list[int]) -> dict[int, tuple[int, int, int]]:
-    if not contract_ids:
-        return {}
-    waiting = Piece.mandatory.is_(True) & Piece.status.in_((PieceStatus.EN_ATTENTE, PieceStatus.REFUSEE))
-    stmt = (select(Piece.contract_id,
-                   func.sum(case((Piece.status == PieceStatus.RECUE, 1), else_=0)),
-                   func.sum(case((Piece.status == PieceStatus.VALIDEE, 1), else_=0)),
-                   func.sum(case((waiting, 1), else_=0)))
-            .where(Piece.contract_id.in_(contract_ids)).group_by(Piece.contract_id))
-    return {contract_id: (int(received), int(validated), int(missing))
-            for contract_id, received, validated, missing in db.session.execute(stmt)}
+def _counted(counts: PieceCounts) -> tuple[int, int, int]:
+    return counts.received, counts.validated, counts.missing
 
 
 @bp.get("/gestion/dossiers")
-@queue_readers
+@management_readers
 def queue():
     filters = read_filters(request.args)
     page = whole_number(request.args.get("page"), 1, MAX_PAGE) or 1
@@ -135,7 +124,7 @@ def queue():
 
 
 @bp.get("/gestion/dossiers/<int:contract_id>")
-@queue_readers
+@management_readers
 def dossier(contract_id: int):
     return _dossier_page(get_scoped_or_404(Contract, contract_id, current_user))
 
@@ -177,7 +166,7 @@ def _back_to(contract_id: int, anchor: str | None = None):
 
 
 @bp.post("/gestion/dossiers/<int:contract_id>/afficher")
-@queue_readers
+@management_readers
 def reveal(contract_id: int):
     """"Afficher": the NIR or the IBAN in full, in this answer only; the journal says who asked."""
     contract = get_scoped_or_404(Contract, contract_id, current_user)
@@ -192,7 +181,7 @@ def reveal(contract_id: int):
 
 
 @bp.post("/gestion/pieces/<int:piece_id>/valider")
-@queue_managers
+@management_only
 def validate(piece_id: int):
     piece = get_scoped_or_404(Piece, piece_id, current_user)
     try:
@@ -207,7 +196,7 @@ def validate(piece_id: int):
 
 
 @bp.post("/gestion/pieces/<int:piece_id>/refuser")
-@queue_managers
+@management_only
 def refuse(piece_id: int):
     piece = get_scoped_or_404(Piece, piece_id, current_user)
     typed = request.form.get("motif", "")
@@ -227,7 +216,7 @@ def refuse(piece_id: int):
 
 
 @bp.post("/gestion/dossiers/<int:contract_id>/adhesion")
-@queue_managers
+@management_only
 def create_adhesion(contract_id: int):
     contract = get_scoped_or_404(Contract, contract_id, current_user)
     try:

@@ -4,8 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
-from ..auth.models import Role
-from ..auth.scoping import roles_required
+from ..auth.scoping import management_readers
 from ..extensions import db
 from ..journal.models import JournalEntry
 from ..journal.service import label
@@ -16,7 +15,7 @@ MAX_PAGE = 100_000
 
 
 @bp.get("/journal")
-@roles_required(Role.BACKOFFICE, Role.ADMIN)
+@management_readers
 def journal():
     value = request.args.get("page", "1")
     page = int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_PAGE else 1

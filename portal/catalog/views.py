@@ -1,7 +1,7 @@
 """Catalog pages and look-ups: product sheets for the broker, communes of a postcode."""
 from flask import Blueprint, abort, jsonify, render_template, request
-from flask_login import login_required
 
+from ..auth.scoping import staff_readers
 from .geo import communes_for, is_valid_postcode
 from .loader import get_catalog
 
@@ -24,7 +24,7 @@ def catalog_globals() -> dict:
 
 
 @bp.get("/api/communes")
-@login_required
+@staff_readers
 def communes():
     """Communes of a postcode, for the "Ville" list that follows the "Code postal" field; the
     customer's pages have their own door behind the verified link (subscription.communes)."""
@@ -44,7 +44,7 @@ def communes_answer(postcode: str):
 
 
 @bp.get("/vente-directe/<code>")
-@login_required
+@staff_readers
 def product(code: str):
     catalog = get_catalog()
     try:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from io import BytesIO
 
 from flask import Blueprint, abort, send_file
-from flask_login import login_required
 
+from ..auth.scoping import staff_readers
 from ..catalog.loader import get_catalog
 from .product_documents import product_document as render_document
 
@@ -17,7 +17,7 @@ bp = Blueprint("documents", __name__)
 
 @bp.get("/vente-directe/<product_code>/documents/<kind>")
 @bp.get("/vente-directe/<product_code>/documents/<kind>/<formula_code>")
-@login_required
+@staff_readers
 def product_document(product_code: str, kind: str, formula_code: str | None = None):
     """404 for an unknown product, document or formula, and for a per-formula document without one."""
     try:

@@ -76,7 +76,9 @@ def refuse_piece(piece: Piece, reason: str | None, actor: User, last_file_seen: 
     at = now()
     _claim_received(piece, last_file_seen, status=PieceStatus.EN_ATTENTE, refused_at=at, refused_by_id=actor.id, refusal_reason=reason)
     contract = db.session.get(Contract, piece.contract_id)
-    transition(piece, PieceStatus.REFUSEE, actor=actor, action="Pièce refusée", detail=f"{piece.label[:200]} : {reason}",
+    # The reason speaks of the client: it stays in the piece's encrypted row, the journal says where.
+    transition(piece, PieceStatus.REFUSEE, actor=actor, action="Pièce refusée",
+               detail=f"{piece.label[:200]} — motif : voir la pièce",
                agenda=contract_note(contract, "piece_refusee", f"pièce justificative refusée : {piece.label}"))
     transition(piece, PieceStatus.EN_ATTENTE, actor=actor, action="Pièce en attente d'un nouveau fichier",
                detail=piece.label[:200])

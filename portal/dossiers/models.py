@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -12,6 +12,7 @@ from ..extensions import db
 from ..formatting import day
 from ..journal.service import tracked
 from ..quotes.models import status_column
+from ..security import EncryptedText
 
 
 class PieceStatus(str, enum.Enum):
@@ -60,8 +61,8 @@ class Piece(db.Model):
     requested_on: Mapped[date] = mapped_column(Date, nullable=False)  # "Demande"
     received_on: Mapped[date | None] = mapped_column(Date)  # "Réception": the last file received
     # The back-office's decisions: the last refusal is shown next to "En attente" until another
-    # file comes.
-    refusal_reason: Mapped[str | None] = mapped_column(Text)
+    # file comes. Its reason speaks of the client: encrypted at rest, and kept out of the journal.
+    refusal_reason: Mapped[str | None] = mapped_column(EncryptedText)
     refused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     refused_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     validated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -85,7 +86,8 @@ class PieceFile(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     piece_id: Mapped[int] = mapped_column(ForeignKey("piece.id"), nullable=False, index=True)
     storage_key: Mapped[str] = mapped_column(String(64), nullable=False)
-    original_name: Mapped[str] = mapped_column(String(255), nullable=False)  # as the sender named it
+    # As the sender named it ("CNI_Jean_Dupont.jpg"): personal, encrypted at rest.
+    original_name: Mapped[str] = mapped_column(EncryptedText, nullable=False)
     uploaded_by: Mapped[str] = mapped_column(String(80), nullable=False)  # "user:12" or "client:7"
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, nullable=False)
 

@@ -49,16 +49,23 @@ def pieces_of(contract: Contract) -> list[Piece]:
     pieces = _pieces(contract.id)
     if pieces:
         return pieces
-    quote = contract.quote
-    product = get_catalog().product(contract.product_code)
-    asked = [(doc.code, doc.label, doc.when != "optional") for doc in supporting_pieces(quote, get_catalog(), product)]
-    if contract.signature_state is SignatureState.MANUSCRITE:
-        asked = [(code, label, True) for code, label in PAPER_PIECES] + asked
-    for code, label, mandatory in asked:
+    for code, label, mandatory in asked_pieces(contract.quote, contract.product_code, contract.signature_state):
         db.session.add(Piece(contract_id=contract.id, firm_id=contract.firm_id, code=code, label=label,
                              mandatory=mandatory, requested_on=today()))
     db.session.flush()
     return _pieces(contract.id)
+
+
+def asked_pieces(quote, product_code: str, signature_state: SignatureState) -> list[tuple[str, str, bool]]:
+    """(code, label, mandatory) of each piece a signed contract asks, in order: the catalog's
+    list for its quote and product, after the signed BIA and mandate of a signature by hand.
+    What `pieces_of` builds, and what the export counts for a contract nobody opened yet."""
+    catalog = get_catalog()
+    asked = [(doc.code, doc.label, doc.when != "optional")
+             for doc in supporting_pieces(quote, catalog, catalog.product(product_code))]
+    if signature_state is SignatureState.MANUSCRITE:
+        asked = [(code, label, True) for code, label in PAPER_PIECES] + asked
+    return asked
 
 
 def sent_documents(contract: Contract) -> list[StoredFile]:

@@ -9,8 +9,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import storage
-from ..auth.models import Role
-from ..auth.scoping import get_scoped_or_404, roles_required
+from ..auth.scoping import brokers_only, get_scoped_or_404, staff_readers
 from ..catalog.loader import get_catalog
 from ..clock import today
 from ..extensions import csrf, db
@@ -22,8 +21,6 @@ from .models import Piece, PieceFile
 from .service import SENT_KINDS
 
 bp = Blueprint("dossiers", __name__)
-dossier_readers = roles_required(Role.BROKER, Role.BACKOFFICE, Role.ADMIN)
-broker_only = roles_required(Role.BROKER)
 TOO_BIG = "Le fichier dépasse 10 Mo : la limite est de 10 Mo par fichier. Envoyez une photo moins lourde ou un PDF plus léger."
 
 
@@ -33,7 +30,7 @@ def next_renewal(day: date) -> date:
 
 
 @bp.get("/contrats/<int:contract_id>")
-@dossier_readers
+@staff_readers
 def contract_page(contract_id: int):
     contract = get_scoped_or_404(Contract, contract_id, current_user)
     return _page(contract)
@@ -53,7 +50,7 @@ def _page(contract: Contract, errors: dict | None = None, new_label: str = "", s
 
 
 @bp.post("/contrats/<int:contract_id>/pieces")
-@broker_only
+@brokers_only
 def new_piece(contract_id: int):
     contract = get_scoped_or_404(Contract, contract_id, current_user)
     typed = request.form.get("type", "")
@@ -67,7 +64,7 @@ def new_piece(contract_id: int):
 
 
 @bp.post("/pieces/<int:piece_id>/supprimer")
-@broker_only
+@brokers_only
 def remove_piece(piece_id: int):
     piece = get_scoped_or_404(Piece, piece_id, current_user)
     contract_id = piece.contract_id
@@ -83,7 +80,7 @@ def remove_piece(piece_id: int):
 
 @bp.post("/pieces/<int:piece_id>/fichiers")
 @csrf.exempt  # checked by receive_sent_file once the body's size is known: the global check reads it first
-@broker_only
+@brokers_only
 def upload(piece_id: int):
     piece = get_scoped_or_404(Piece, piece_id, current_user)
     refusal = receive_sent_file(piece, uploaded_by=f"user:{current_user.id}", actor=current_user,
@@ -121,7 +118,7 @@ def receive_sent_file(piece: Piece, *, uploaded_by: str, actor, no_file: str) ->
 
 
 @bp.get("/pieces/fichiers/<int:piece_file_id>")
-@dossier_readers
+@staff_readers
 def piece_file(piece_file_id: int):
     return piece_file_response(get_scoped_or_404(PieceFile, piece_file_id, current_user, Piece.firm_id,
                                                  joins=[PieceFile.piece]))
@@ -139,7 +136,7 @@ def stored_file_response(document: StoredFile):
 
 
 @bp.get("/contrats/<int:contract_id>/documents/<int:stored_file_id>")
-@dossier_readers
+@staff_readers
 def sent_document(contract_id: int, stored_file_id: int):
     contract = get_scoped_or_404(Contract, contract_id, current_user)
     document = db.session.get(StoredFile, stored_file_id)

@@ -19,14 +19,15 @@ from datetime import date
 from typing import Callable, Iterator
 
 from openpyxl import Workbook
-from sqlalchemy import exists, select
+from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from ..auth.models import Firm, User
 from ..auth.scoping import scoped
 from ..catalog.loader import get_catalog
 from ..clock import PARIS, as_utc
-from ..dossiers.models import MISSING_STATUSES, Piece, PieceStatus
-from ..dossiers.service import pieces_of
+from ..dossiers.counts import PieceCounts, piece_counts
+from ..dossiers.service import asked_pieces
 from ..extensions import db
 from ..formatting import day, number
 from ..quotes.models import Quote, QuoteStatus
@@ -75,7 +76,6 @@ UNCONVERTED = Sheet("Devis non transformés", (
     ("Prospect", TEXT), ("E-mail", TEXT), ("Téléphone", TEXT), ("Devis n°", TEXT), ("Version", COUNT),
     ("Produit", TEXT), ("Formule", TEXT), ("Cotisation mensuelle", AMOUNT), ("Créé le", DATE),
     ("Date de validité", DATE), ("Vendeur", TEXT)))
-COLUMNS = tuple(UNCONVERTED.headings)
 
 
 def unconverted_rows(user, today: date, firm_id: int | None = None) -> Iterator[tuple]:
@@ -109,51 +109,49 @@ def contract_rows(user, firm_id: int | None = None) -> Iterator[tuple]:
     pieces received, validated, missing, the missing ones' types) of every contract `user`
     sees (of `firm_id` only when given), newest number first.
 
-    The pieces of a signed contract nobody has opened yet are built first, as its first read
-    would; then the rows stream, each batch of contracts reading its pieces in one query."""
+    The rows stream from the first one, each batch of contracts reading its pieces' counts in
+    SQL; a signed contract nobody has opened yet has no piece rows: its pieces are counted as
+    its first read would build them, all missing, and nothing is written."""
     stmt = (scoped(select(Contract.id, Contract.number, Firm.name, Contract.product_code, Contract.formula_code,
                           Quote.civility, Quote.last_name, Quote.first_name, Contract.signature_state,
-                          Contract.progress, Contract.signed_at, Contract.annual), user, Contract.firm_id)
+                          Contract.progress, Contract.signed_at, Contract.annual, Contract.quote_id),
+                   user, Contract.firm_id)
             .join(Firm, Firm.id == Contract.firm_id).join(Quote, Quote.id == Contract.quote_id)
             .order_by(Contract.number.desc()))
     if firm_id is not None:
         stmt = stmt.where(Contract.firm_id == firm_id)
-    _build_pieces(stmt)
     return _contract_lines(stmt)
-
-
-def _build_pieces(stmt) -> None:
-    unbuilt = db.session.scalars(stmt.with_only_columns(Contract.id).order_by(Contract.id).where(
-        Contract.progress.is_not(None), ~exists().where(Piece.contract_id == Contract.id))).all()
-    for contract_id in unbuilt:
-        pieces_of(db.session.get(Contract, contract_id))
-        db.session.commit()
 
 
 def _contract_lines(stmt) -> Iterator[tuple]:
     names, formulas = _catalog_names()
     for batch in _stream(stmt).partitions():
-        pieces = _pieces_of_contracts([row[0] for row in batch])
+        pieces = piece_counts([row[0] for row in batch], missing_types=True)
+        pieces.update(_unbuilt_counts(batch, pieces))
         for (contract_id, contract_number, firm, product, formula, civility, last, first, signature, progress,
-             signed_at, annual) in batch:
-            received, validated, missing = pieces.get(contract_id, (0, 0, []))
+             signed_at, annual, _) in batch:
+            counts = pieces.get(contract_id, PieceCounts())
             yield (contract_number, firm, names.get(product, product), formulas.get((product, formula), formula),
                    _person(civility, last, first), signature.label, progress.label if progress else "",
-                   as_utc(signed_at).astimezone(PARIS).date() if signed_at else None, annual, received, validated,
-                   len(missing), MISSING_SEPARATOR.join(missing))
+                   as_utc(signed_at).astimezone(PARIS).date() if signed_at else None, annual, counts.received,
+                   counts.validated, counts.missing, MISSING_SEPARATOR.join(counts.missing_types))
 
 
-def _pieces_of_contracts(contract_ids: list[int]) -> dict[int, tuple[int, int, list[str]]]:
-    """contract id → (pieces "Reçue", "Validée", the types of the mandatory ones missing)."""
-    counts: dict[int, tuple[int, int, list[str]]] = {}
-    for contract_id, status, mandatory, label in db.session.execute(
-            select(Piece.contract_id, Piece.status, Piece.mandatory, Piece.label)
-            .where(Piece.contract_id.in_(contract_ids)).order_by(Piece.contract_id, Piece.id)):
-        received, validated, missing = counts.get(contract_id, (0, 0, []))
-        if mandatory and status in MISSING_STATUSES:
-            missing.append(label)
-        counts[contract_id] = (received + (status is PieceStatus.RECUE), validated + (status is PieceStatus.VALIDEE),
-                               missing)
+def _unbuilt_counts(batch, built: dict[int, PieceCounts]) -> dict[int, PieceCounts]:
+    """The counts of the batch's signed contracts that have no piece rows yet, from what
+    `asked_pieces` lists for them: nothing received, every mandatory one missing."""
+    unbuilt = [row for row in batch if row.progress is not None and row.id not in built]
+    if not unbuilt:
+        return {}
+    # Only what the catalog's list reads: no personal data to decrypt.
+    quotes = {quote.id: quote for quote in db.session.scalars(
+        select(Quote).options(load_only(Quote.has_spouse, Quote.children))
+        .where(Quote.id.in_([row.quote_id for row in unbuilt])))}
+    counts = {}
+    for row in unbuilt:
+        missing = tuple(label for _, label, mandatory in asked_pieces(quotes[row.quote_id], row.product_code,
+                                                                      row.signature_state) if mandatory)
+        counts[row.id] = PieceCounts(missing=len(missing), missing_types=missing)
     return counts
 
 

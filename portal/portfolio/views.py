@@ -5,11 +5,12 @@ import os
 
 from flask import (Blueprint, Response, abort, after_this_request, flash, redirect, render_template, request,
                    send_file, stream_with_context, url_for)
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.models import Role
-from ..auth.scoping import get_scoped_or_404, roles_required, scoped, sees_all_firms
+from ..auth.scoping import (brokers_only, get_scoped_or_404, management_only, scoped, sees_all_firms,
+                            staff_readers)
 from ..catalog.loader import get_catalog
 from ..clock import today
 from ..extensions import db
@@ -28,7 +29,6 @@ DRAFTS_SHOWN = 20
 EXPORT_NAME = "devis-non-transformes"
 CONTRACTS_EXPORT_NAME = "contrats"
 EXPORT_FORMATS = ("csv", "xlsx")
-broker_only = roles_required(Role.BROKER)
 
 
 @bp.app_context_processor
@@ -42,7 +42,7 @@ def role_screens() -> dict:
 
 
 @bp.get("/")
-@login_required
+@staff_readers
 def index():
     include_closed = request.args.get("clotures") == "1"
     text = request.args.get("filtre", "")[:100]
@@ -56,7 +56,7 @@ def index():
 
 
 @bp.post("/agenda/<int:event_id>/cloturer")
-@broker_only
+@brokers_only
 def close_event(event_id: int):
     agenda.close_event(current_user, event_id)
     flash("L'événement est clôturé : il reste dans le dossier.", "success")
@@ -64,7 +64,7 @@ def close_event(event_id: int):
 
 
 @bp.get("/agenda/<int:event_id>/ouvrir")
-@login_required
+@staff_readers
 def open_event(event_id: int):
     event = agenda.entry_or_404(current_user, event_id)
     if event.quote_id is not None:
@@ -80,7 +80,7 @@ def _agenda_args() -> dict:
 
 
 @bp.get("/portefeuille")
-@login_required
+@staff_readers
 def portfolio():
     objet = request.args.get("objet", "personne")
     page = _page_number()
@@ -115,7 +115,7 @@ def _page_number() -> int:
 
 
 @bp.get("/clients/<int:person_id>")
-@login_required
+@staff_readers
 def person(person_id: int):
     client = get_scoped_or_404(Person, person_id, current_user)
     person_quotes = db.session.scalars(
@@ -132,7 +132,7 @@ def person(person_id: int):
 
 
 @bp.post("/clients/<int:person_id>/nouveau-devis")
-@broker_only
+@brokers_only
 def new_quote(person_id: int):
     client = get_scoped_or_404(Person, person_id, current_user)
     product_code = request.form.get("produit", "")
@@ -147,7 +147,7 @@ def new_quote(person_id: int):
 
 
 @bp.get(f"/exports/{EXPORT_NAME}.<fmt>")
-@login_required
+@staff_readers
 def export(fmt: str):
     """CSV or XLSX of the unconverted quotes; the back-office chooses a firm or takes them all."""
     return _download(exports.UNCONVERTED, exports.unconverted_rows(current_user, today(), _firm_chosen()),
@@ -155,7 +155,7 @@ def export(fmt: str):
 
 
 @bp.get(f"/exports/{CONTRACTS_EXPORT_NAME}.<fmt>")
-@login_required
+@staff_readers
 def contracts_export(fmt: str):
     """CSV or XLSX of the contracts, their Avancement and pieces; a broker's firm only."""
     if fmt not in EXPORT_FORMATS:
@@ -194,7 +194,7 @@ def _download(sheet: exports.Sheet, rows, name: str, fmt: str):
 
 
 @bp.get("/exports")
-@login_required
+@staff_readers
 def exports_page():
     return _exports_page()
 
@@ -205,12 +205,12 @@ def _exports_page(sepa_date: str = "", sepa_error: str | None = None, status: in
                            sepa_error=sepa_error), status
 
 
-@bp.get("/exports/prelevements-sepa")
-@roles_required(Role.BACKOFFICE)
+@bp.post("/exports/prelevements-sepa")
+@management_only
 def sepa_file():
     """The pain.008 of the contracts "Adhésion créée" debited on the date asked; its download
-    is journaled (it carries the clients' IBAN)."""
-    typed = request.args.get("date", "")[:20]
+    is journaled (it carries the clients' IBAN), hence a POST with its CSRF token."""
+    typed = request.form.get("date", "")[:20]
     try:
         collection = parse_date(typed)
         made = sepa.debit_file(collection)

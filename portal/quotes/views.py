@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..auth.models import Role
-from ..auth.scoping import get_scoped_or_404, roles_required
+from ..auth.scoping import brokers_only, get_scoped_or_404, staff_readers
 from ..catalog.geo import communes_for
 from ..catalog.loader import get_catalog
 from ..clock import today
@@ -24,9 +24,7 @@ from .models import Quote, QuoteStatus
 
 bp = Blueprint("quotes", __name__)
 
-broker_only = roles_required(Role.BROKER)
 # The back-office and the administrator read every firm's dossiers, and act on none of them.
-dossier_readers = roles_required(Role.BROKER, Role.BACKOFFICE, Role.ADMIN)
 
 SCREEN_TITLES = ("Vos besoins", "Vos solutions", "Vos coordonnées", "Récapitulatif du DEVIS")
 
@@ -74,7 +72,7 @@ def _back(quote: Quote, screen: str, previous: str):
 
 
 @bp.route("/vente-directe/<product_code>/devis", methods=["GET", "POST"])
-@broker_only
+@brokers_only
 def start(product_code: str):
     product = _product_or_404(product_code)
     if request.method == "GET":
@@ -96,7 +94,7 @@ def start(product_code: str):
 
 
 @bp.route("/devis/<int:quote_id>/besoins", methods=["GET", "POST"])
-@broker_only
+@brokers_only
 def besoins(quote_id: int):
     quote = _draft(quote_id)
     product = _product_or_404(quote.product_code)
@@ -143,7 +141,7 @@ def _needs_values(quote: Quote) -> dict:
 
 
 @bp.route("/devis/<int:quote_id>/solutions", methods=["GET", "POST"])
-@broker_only
+@brokers_only
 def solutions(quote_id: int):
     quote = _draft(quote_id)
     product = _product_or_404(quote.product_code)
@@ -184,7 +182,7 @@ def _as_multidict(answers: dict) -> MultiDict:
 
 
 @bp.route("/devis/<int:quote_id>/coordonnees", methods=["GET", "POST"])
-@broker_only
+@brokers_only
 def coordonnees(quote_id: int):
     quote = _draft(quote_id)
     product = _product_or_404(quote.product_code)
@@ -226,7 +224,7 @@ def _contact_values(quote: Quote) -> dict:
 
 
 @bp.get("/devis/<int:quote_id>/recapitulatif")
-@broker_only
+@brokers_only
 def recapitulatif(quote_id: int):
     quote = _draft(quote_id)
     _screen(quote, "recapitulatif")
@@ -241,13 +239,13 @@ def _recap_page(quote: Quote, error: str | None = None):
 
 
 @bp.post("/devis/<int:quote_id>/valider")
-@broker_only
+@brokers_only
 def valider(quote_id: int):
     return _issue(quote_id, service.issue_quote, "Le devis a été envoyé au client.")
 
 
 @bp.post("/devis/<int:quote_id>/bulletin")
-@broker_only
+@brokers_only
 def bulletin(quote_id: int):
     return _issue(quote_id, service.propose_on_paper,
                   "Le bulletin individuel d'adhésion est prêt : imprimez-le et remettez-le au client.")
@@ -274,7 +272,7 @@ def _issue(quote_id: int, operation, done: str):
 
 
 @bp.get("/devis/<int:quote_id>")
-@dossier_readers
+@staff_readers
 def show(quote_id: int):
     quote = get_scoped_or_404(Quote, quote_id, current_user)
     if quote.status is QuoteStatus.INCOMPLET:
@@ -292,7 +290,7 @@ def show(quote_id: int):
 
 
 @bp.get("/devis/<int:quote_id>/document")
-@dossier_readers
+@staff_readers
 def document(quote_id: int):
     quote = get_scoped_or_404(Quote, quote_id, current_user)
     try:
@@ -307,13 +305,13 @@ def document(quote_id: int):
 
 
 @bp.post("/devis/<int:quote_id>/classer-sans-suite")
-@broker_only
+@brokers_only
 def classer_sans_suite(quote_id: int):
     return _act(quote_id, service.decline_quote, "Le devis est classé sans suite.")
 
 
 @bp.post("/devis/<int:quote_id>/renvoyer")
-@broker_only
+@brokers_only
 def renvoyer(quote_id: int):
     return _act(quote_id, service.resend_quote, "Le devis a été renvoyé au client.")
 
@@ -333,13 +331,13 @@ def _act(quote_id: int, operation, done: str):
 
 
 @bp.post("/devis/<int:quote_id>/dupliquer")
-@broker_only
+@brokers_only
 def dupliquer(quote_id: int):
     return _new_version(quote_id, "Dupliquer")
 
 
 @bp.post("/devis/<int:quote_id>/modifier")
-@broker_only
+@brokers_only
 def modifier(quote_id: int):
     return _new_version(quote_id, "Acte de gestion : Modifier")
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import now
 from ..extensions import db
+from ..security import EncryptedText
 
 
 class StoredFile(db.Model):
@@ -22,7 +23,9 @@ class StoredFile(db.Model):
     owner_type: Mapped[str] = mapped_column(String(40), nullable=False)
     owner_id: Mapped[str] = mapped_column(String(64), nullable=False)
     kind: Mapped[str] = mapped_column(String(40), nullable=False)
-    file_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    # A client's file keeps a name it chose ("CNI_Jean_Dupont.pdf"): encrypted at rest, never
+    # searched by value.
+    file_name: Mapped[str] = mapped_column(EncryptedText, nullable=False)
     content_type: Mapped[str] = mapped_column(String(100), nullable=False)
     # None only for the files issued before they had records (their size was not kept).
     size: Mapped[int | None] = mapped_column(Integer)

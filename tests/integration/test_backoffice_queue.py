@@ -8,9 +8,12 @@ import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from portal.auth.models import Role
+from portal.dossiers import management
+from portal.dossiers.counts import piece_counts
 from portal.dossiers.models import Piece, PieceStatus
 from portal.extensions import db
 from portal.journal.models import JournalEntry
@@ -19,7 +22,7 @@ from portal.signature.models import Contract, Progress
 from portal.subscription.models import Subscription
 from tests.conftest import csrf_token
 from tests.strategies import anything
-from tests.integration.test_exports_and_daily import logged_in
+from tests.integration.test_exports_and_daily import logged_in, read_csv
 
 from .test_dossiers import a_jpeg, a_pdf, paper_contract, pieces, send
 from .wizard import text
@@ -186,12 +189,14 @@ def test_refusing_a_piece_tells_the_client_and_puts_it_back_en_attente(transmitt
         manager.get(f"/gestion/dossiers/{transmitted.id}"))
     assert "En attente — refusée le 20/11/2026 : Document illisible : la photo est floue." in text(
         client.get(f"/contrats/{transmitted.id}"))
-    # The journal: refused with its reason, then waiting for another file; the agenda has the refusal.
+    # The journal: refused (its reason stays in the piece's encrypted row, the journal says where),
+    # then waiting for another file; the agenda has the refusal.
     rows = db.session.scalars(select(JournalEntry).where(JournalEntry.object_type == "piece",
                                                          JournalEntry.object_id == identity.id)
                               .order_by(JournalEntry.id)).all()
     assert [(row.from_status, row.to_status) for row in rows[-2:]] == [("recue", "refusee"), ("refusee", "en_attente")]
-    assert rows[-2].detail.endswith("Document illisible : la photo est floue.") and rows[-2].agenda_kind == "piece_refusee"
+    assert rows[-2].detail == f"{identity.label[:200]} — motif : voir la pièce" and rows[-2].agenda_kind == "piece_refusee"
+    assert not any("illisible" in (row.detail or "") for row in db.session.scalars(select(JournalEntry)))
     # The e-mail: to the client, the broker in copy, which piece and why, the client space's login.
     messages = outbox()[before:]
     [mail] = messages
@@ -316,14 +321,25 @@ def test_every_back_office_post_needs_its_csrf_token(transmitted, manager):
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(reason=anything, what=anything)
+@given(reason=anything, what=st.one_of(anything, st.sampled_from(sorted(management.SENSITIVE))))
 def test_any_reason_or_data_asked_answers_a_page_never_500(transmitted, manager, reason, what):
     identity = db.session.scalars(select(Piece).where(Piece.code == "identite")).one()
     url = f"/gestion/dossiers/{transmitted.id}"
     token = csrf_token(manager.get(url).get_data(as_text=True))
+    try:
+        management.check_reason(reason)
+        reason_error = None
+    except management.ManagementError as error:
+        reason_error = error.message
+    # A reason that cannot be sent is told next to the field while the piece is still to decide;
+    # once decided (refused by an earlier example), any answer goes back to the dossier.
+    to_decide = identity.status is PieceStatus.RECUE
     refused = manager.post(f"/gestion/pieces/{identity.id}/refuser", data={"csrf_token": token, "motif": reason})
-    assert refused.status_code in (302, 422)
-    assert manager.post(f"{url}/afficher", data={"csrf_token": token, "donnee": what}).status_code in (200, 302)
+    assert refused.status_code == (422 if to_decide and reason_error else 302)
+    if refused.status_code == 422:
+        assert reason_error in text(refused)
+    shown = manager.post(f"{url}/afficher", data={"csrf_token": token, "donnee": what})
+    assert shown.status_code == (200 if what in management.SENSITIVE else 302)
 
 
 def test_the_queue_pages_by_50_oldest_first_with_each_page_s_counts(app, manager):
@@ -365,3 +381,17 @@ def test_once_the_adhesion_is_created_no_piece_nor_file_is_taken(transmitted, ma
     sent = send(client, page, optional, "domicile.pdf", a_pdf())
     assert sent.status_code == 422 and "L'adhésion est créée : le dossier est complet" in text(sent)
     assert count(Piece) == before and pieces()["domicile"].files == [] and optional.status is PieceStatus.EN_ATTENTE
+
+
+def test_the_queue_and_the_contracts_export_count_the_pieces_alike(transmitted, manager):
+    identity = pieces()["identite"]
+    assert post(manager, f"/gestion/dossiers/{transmitted.id}", f"/gestion/pieces/{identity.id}/refuser",
+                motif="Document illisible").status_code == 302
+    # The refused identity waits again: 1 received (the RIB), 0 validated, 5 mandatory missing.
+    [counts] = piece_counts([transmitted.id], missing_types=True).values()
+    missing = [piece.label for code, piece in pieces().items() if code in MANDATORY and code != "rib"]
+    assert (counts.received, counts.validated, counts.missing) == (1, 0, 5)
+    assert sorted(counts.missing_types) == sorted(missing)
+    assert f"{transmitted.number} 20/11/2026 1 0 5" in text(manager.get("/gestion/dossiers"))
+    [row] = read_csv(manager.get("/exports/contrats.csv"))[1:]
+    assert row[9:] == ["1", "0", "5", " ; ".join(counts.missing_types)]

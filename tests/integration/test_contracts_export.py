@@ -13,10 +13,11 @@ from sqlalchemy import event, func, inspect, select
 
 from portal.auth.models import Role
 from portal.dossiers.models import Piece, PieceStatus
+from portal.dossiers.service import pieces_of
 from portal.extensions import db
 from portal.portfolio import exports
 from portal.quotes.models import Quote
-from portal.signature.models import Contract
+from portal.signature.models import Contract, SignatureState
 from portal.subscription.models import Subscription
 
 from .test_exports_and_daily import logged_in, read_csv
@@ -37,25 +38,55 @@ def mandatory_pieces(contract: Contract) -> list[Piece]:
                               .order_by(Piece.id)).all()
 
 
+def rows_in_every_table() -> dict[str, int]:
+    return {table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables}
+
+
 def test_the_csv_lists_each_contract_with_its_avancement_and_pieces(client, contract):
     assert db.session.scalar(select(func.count()).select_from(Piece)) == 0  # nobody opened it
-    response = client.get("/exports/contrats.csv")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
+    before = rows_in_every_table()
+    commits = []
+
+    def committed(conn):
+        commits.append(conn)
+
+    event.listen(db.engine, "commit", committed)
+    try:
+        response = client.get("/exports/contrats.csv")
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        rows = read_csv(response)
+    finally:
+        event.remove(db.engine, "commit", committed)
+    # A GET that writes nothing: the pieces are counted as the first read would build them.
+    assert rows_in_every_table() == before and commits == []
     assert 'filename="contrats-2026-11-20.csv"' in response.headers["Content-Disposition"]
-    rows = read_csv(response)
     assert rows[0] == HEADINGS
-    # The export read it first: its pieces are built, all missing.
+    pieces_of(contract)  # the contract opened: its pieces built
+    db.session.commit()
     labels = [piece.label for piece in mandatory_pieces(contract)]
     annual = f"{contract.annual:.2f}".replace(".", ",")
-    assert rows[1:] == [[contract.number, "Cabinet Démo Courtage", "SMAT ACTIVE TNS", "SMAT ACTIVE TNS 300",
-                         "M. DUPONT Jean", "Signé", "En attente de pièces", "20/11/2026", annual, "0", "0",
-                         str(len(labels)), " ; ".join(labels)]]
+    assert len(labels) >= 2 and rows[1:] == [
+        [contract.number, "Cabinet Démo Courtage", "SMAT ACTIVE TNS", "SMAT ACTIVE TNS 300", "M. DUPONT Jean", "Signé",
+         "En attente de pièces", "20/11/2026", annual, "0", "0", str(len(labels)), " ; ".join(labels)]]
+    assert read_csv(client.get("/exports/contrats.csv")) == rows  # the same, read from the pieces built
 
     first, second, *others = mandatory_pieces(contract)
     first.status, second.status = PieceStatus.RECUE, PieceStatus.VALIDEE
     db.session.commit()
     [row] = read_csv(client.get("/exports/contrats.csv"))[1:]
     assert row[9:] == ["1", "1", str(len(others)), " ; ".join(piece.label for piece in others)]
+
+
+def test_a_contract_signed_by_hand_counts_its_paper_pieces_before_it_is_opened(client, contract):
+    contract.signature_state = SignatureState.MANUSCRITE
+    db.session.commit()
+    [unopened] = read_csv(client.get("/exports/contrats.csv"))[1:]
+    assert db.session.scalar(select(func.count()).select_from(Piece)) == 0
+    pieces_of(contract)
+    db.session.commit()
+    [opened] = read_csv(client.get("/exports/contrats.csv"))[1:]
+    assert unopened == opened and opened[12].startswith("Bulletin individuel d'adhésion daté et signé ; ")
 
 
 def test_the_xlsx_has_typed_dates_amounts_and_counts(client, contract):
@@ -65,6 +96,7 @@ def test_the_xlsx_has_typed_dates_amounts_and_counts(client, contract):
     headings, row = list(sheet.iter_rows(values_only=True))
     assert list(headings) == HEADINGS
     assert row[0] == contract.number and row[7].date() == date(2026, 11, 20)
+    pieces_of(contract)
     assert row[8] == pytest.approx(float(contract.annual)) and row[9:12] == (0, 0, len(mandatory_pieces(contract)))
     assert client.get("/exports/contrats.pdf").status_code == 404
 
@@ -73,7 +105,7 @@ def test_text_starting_like_a_formula_is_inert_in_both_formats(client, contract)
     contract.quote.last_name, contract.quote.first_name, contract.quote.civility = "=1+1", "", None
     contract.quote.firm.name = "@SUM(A1)"
     db.session.commit()
-    client.get("/exports/contrats.csv")  # builds the pieces
+    pieces_of(contract)
     piece = mandatory_pieces(contract)[0]
     piece.label = "+cmd|' /C calc'!A0"
     db.session.commit()
@@ -129,13 +161,14 @@ def test_the_rows_stream_in_batches_from_the_database_to_the_csv(app, contract, 
     event.listen(db.engine, "before_cursor_execute", seen)
     try:
         first = next(chunks)
-        # The first chunk left after two rows, the pieces of the first batch only read.
-        assert len(taken) == 2 and len(piece_queries) == 1
+        # The first chunk left after two rows, the pieces of the first batch only read (counts, then
+        # the missing ones' types).
+        assert len(taken) == 2 and len(piece_queries) == 2
         assert first.count("\r\n") == 3
         rest = list(chunks)
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
-    assert len(taken) == 6 and len(piece_queries) == 3
+    assert len(taken) == 6 and len(piece_queries) == 6
     assert sum(chunk.count("\r\n") for chunk in rest) == 4
 
 

@@ -9,15 +9,21 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from sqlalchemy import text as sql
+from sqlalchemy import select, text as sql
 
 from portal import create_app, storage
+from portal.auth.models import Role
+from portal.dossiers.models import PieceFile
 from portal.extensions import db
+from portal.journal.models import JournalEntry
 from portal.messaging.models import Message
 from portal.quotes.models import Person, Quote
 from portal.security import reencrypt_all
-from tests.conftest import run_jobs
+from portal.storage import StoredFile
+from tests.conftest import csrf_token, run_jobs
 
+from .test_dossiers import a_jpeg, paper_contract, pieces, send
+from .test_exports_and_daily import logged_in
 from .wizard import text
 
 TEST_KEY = "0mZ0l9Qq1uY8nKq1m2B3p7bq3kqkq4m3k2p0xVQp3nY="
@@ -161,3 +167,31 @@ def test_the_rotation_command_rewrites_and_says_what_to_do_next(app, wizard):
         assert Fernet(new_key.encode()).decrypt(stored.encode()) == b"+33612345678"
     finally:
         app.config["FIELD_ENCRYPTION_KEY"] = TEST_KEY
+
+
+def test_a_piece_s_file_name_and_its_refusal_are_tokens_in_the_database_and_clear_on_the_pages(
+        client, signing_dossier, make_user, outbox):
+    contract = paper_contract(signing_dossier)
+    page = client.get(f"/contrats/{contract.id}")
+    identity = pieces()["identite"]
+    assert send(client, page, identity, "CNI_Jean_Dupont.jpg", a_jpeg()).status_code == 302
+    make_user(email="gestion@mes-solutions-plus.fr", role=Role.BACKOFFICE)
+    manager = logged_in(client.application, "gestion@mes-solutions-plus.fr")
+    token = csrf_token(manager.get(f"/gestion/dossiers/{contract.id}").get_data(as_text=True))
+    reason = "Photo de Jean Dupont floue"
+    assert manager.post(f"/gestion/pieces/{identity.id}/refuser",
+                        data={"csrf_token": token, "motif": reason}).status_code == 302
+    received = db.session.scalars(select(PieceFile).where(PieceFile.piece_id == identity.id)).one()
+    record = db.session.scalars(select(StoredFile).where(StoredFile.owner_type == "piece",
+                                                         StoredFile.owner_id == str(identity.id))).one()
+    fernet = Fernet(TEST_KEY.encode())
+    for stored, clear in ((raw("piece_file", "original_name", received.id), "CNI_Jean_Dupont.jpg"),
+                          (raw("stored_file", "file_name", record.id), "CNI_Jean_Dupont.pdf"),
+                          (raw("piece", "refusal_reason", identity.id), reason)):
+        assert "Dupont" not in stored and stored.startswith("gAAAAA"), stored
+        assert fernet.decrypt(stored.encode()).decode() == clear
+    # Nor is the reason copied in clear into the journal; the pages read it from the piece.
+    assert not any("Dupont" in (detail or "") for detail in db.session.scalars(select(JournalEntry.detail)))
+    for browser, url in ((client, f"/contrats/{contract.id}"), (manager, f"/gestion/dossiers/{contract.id}")):
+        shown = text(browser.get(url))
+        assert f"refusée le 20/11/2026 : {reason}" in shown and "CNI_Jean_Dupont.jpg" in shown

@@ -9,6 +9,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text as sql
 
 from portal import create_app
+from portal.dossiers.models import Piece, PieceFile
 from portal.extensions import db
 from portal.messaging.models import Message
 from portal.quotes.models import Person
@@ -75,5 +76,66 @@ def test_rows_written_before_the_encryption_are_converted(tmp_path):
             assert conn.execute(sql("SELECT email FROM person")).scalar_one() == "jean.dupont@exemple.fr"
             assert conn.execute(sql("SELECT body_text FROM message WHERE id = 2")).scalar_one().endswith("SECRET .")
         assert "size" not in {c["name"] for c in inspect(db.engine).get_columns("message_attachment")}
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
+def test_the_names_of_received_files_and_the_refusals_already_there_are_encrypted(tmp_path):
+    url = _empty_database_url(tmp_path)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path),
+                      "SECRET_KEY": "x" * 40, "FIELD_ENCRYPTION_KEY": KEY})
+    with app.app_context():
+        upgrade(revision="0016")
+        with db.engine.begin() as conn:
+            for statement in (
+                "INSERT INTO firm (id, name, orias, phone, address, email, created_at) VALUES "
+                "(7, 'Cabinet', '12345678', '0545000000', '1 rue', 'c@exemple.fr', '2026-11-01 09:00:00+00:00')",
+                "INSERT INTO \"user\" (id, email, role, firm_id, first_name, last_name, active, failed_logins, "
+                "created_at, session_epoch) VALUES (3, 'b@exemple.fr', 'broker', 7, 'Claire', 'Martin', true, 0, "
+                "'2026-11-01 09:00:00+00:00', 0)",
+                "INSERT INTO quote (id, firm_id, broker_id, product_code, status, step, children, without_email, "
+                "created_at, updated_at) VALUES (1, 7, 3, 'smat-active-tns', 'souscrit', 3, 0, false, "
+                "'2026-11-01 09:00:00+00:00', '2026-11-01 09:00:00+00:00')",
+                "INSERT INTO subscription (id, quote_id, firm_id, status, step, telephone_sale, created_at, "
+                "updated_at) VALUES (1, 1, 7, 'signee', 4, false, '2026-11-01 09:00:00+00:00', "
+                "'2026-11-01 09:00:00+00:00')",
+                "INSERT INTO contract (id, number, subscription_id, quote_id, firm_id, product_code, formula_code, "
+                "signature_state, progress, annual, created_at, attempt, accepted) VALUES (1, 'RIS-1', 1, 1, 7, "
+                "'smat-active-tns', '300', 'signe', 'dossier_transmis', 1200, '2026-11-01 09:00:00+00:00', 1, 3)",
+                "INSERT INTO piece (id, contract_id, firm_id, code, label, mandatory, status, requested_on, "
+                "refusal_reason) VALUES (1, 1, 7, 'identite', 'Pièce d''identité', true, 'en_attente', '2026-11-01', "
+                "'Photo de Jean Dupont floue'), (2, 1, 7, 'rib', 'RIB', true, 'recue', '2026-11-01', NULL)",
+                "INSERT INTO piece_file (id, piece_id, storage_key, original_name, uploaded_by, uploaded_at) VALUES "
+                "(1, 1, 'a', 'CNI_Jean_Dupont.jpg', 'user:3', '2026-11-09 08:00:00+00:00')",
+                "INSERT INTO stored_file (id, owner_type, owner_id, kind, file_name, content_type, size, sha256, "
+                "created_at) VALUES (1, 'piece', '1', 'piece', 'CNI_Jean_Dupont.pdf', 'application/pdf', 3, 'a', "
+                "'2026-11-09 08:00:00+00:00')",
+                "INSERT INTO journal (at, actor, object_type, object_id, action, from_status, to_status, detail) "
+                "VALUES ('2026-11-10 08:00:00+00:00', 'g@exemple.fr', 'piece', 1, 'Pièce refusée', 'recue', "
+                "'refusee', 'Pièce d''identité : Photo de Jean Dupont floue')",
+            ):
+                conn.execute(sql(statement))
+        upgrade()
+        fernet = Fernet(KEY.encode())
+        with db.engine.connect() as conn:
+            original = conn.execute(sql("SELECT original_name FROM piece_file")).scalar_one()
+            stored = conn.execute(sql("SELECT file_name FROM stored_file")).scalar_one()
+            reasons = conn.execute(sql("SELECT refusal_reason FROM piece ORDER BY id")).scalars().all()
+            detail = conn.execute(sql("SELECT detail FROM journal WHERE action = 'Pièce refusée'")).scalar_one()
+        assert fernet.decrypt(original.encode()) == b"CNI_Jean_Dupont.jpg"
+        assert fernet.decrypt(stored.encode()) == b"CNI_Jean_Dupont.pdf"
+        assert fernet.decrypt(reasons[0].encode()).decode() == "Photo de Jean Dupont floue" and reasons[1] is None
+        assert detail == "Pièce d'identité — motif : voir la pièce"
+        db.session.remove()
+        assert db.session.get(PieceFile, 1).original_name == "CNI_Jean_Dupont.jpg"
+        assert db.session.get(Piece, 1).refusal_reason == "Photo de Jean Dupont floue"
+        db.session.remove()
+
+        downgrade(revision="0016")
+        with db.engine.connect() as conn:
+            assert conn.execute(sql("SELECT original_name FROM piece_file")).scalar_one() == "CNI_Jean_Dupont.jpg"
+            assert conn.execute(sql("SELECT file_name FROM stored_file")).scalar_one() == "CNI_Jean_Dupont.pdf"
+            assert conn.execute(sql("SELECT refusal_reason FROM piece WHERE id = 1")).scalar_one() == (
+                "Photo de Jean Dupont floue")
         downgrade(revision="base")
         db.engine.dispose()

@@ -8,9 +8,10 @@ from portal.auth.models import Role
 from portal.extensions import db
 from portal.journal.models import JournalEntry
 from portal.quotes.models import Quote, QuoteStatus
-from tests.conftest import PASSWORD, csrf_token
-from tests.integration.test_client_space import logged_in_client, make_client
+from tests.conftest import IsolatedClient, csrf_token
 from tests.integration.test_exports_and_daily import logged_in
+from tests.integration.subscription import link_of
+from tests.integration.test_client_space import client_pieces, client_space, upload  # noqa: F401 (a fixture)
 from tests.integration.wizard import Wizard, text
 
 pytestmark = pytest.mark.usefixtures("quote_day")
@@ -123,87 +124,161 @@ def test_the_broker_menus_sell_and_have_no_back_office_links(client, dossier):
     assert "Clôturer" in text(client.get("/"))
 
 
-BACK_OFFICE_ROUTES_PREFIX = "/gestion/"
+# ---------------------------------------------------------------------------------------
+# Every route of the URL map, by role: the README roles table as the server applies it.
+
+ANONYMOUS, BROKER, BACKOFFICE, ADMIN, CLIENT = "anonyme", "courtier", "service de gestion", "administrateur", "client"
+ROLES = (ANONYMOUS, BROKER, BACKOFFICE, ADMIN, CLIENT)
+ANYONE = frozenset(ROLES)
+STAFF = frozenset({BROKER, BACKOFFICE, ADMIN})  # staff_readers
+BROKERS = frozenset({BROKER})  # brokers_only
+MANAGEMENT = frozenset({BACKOFFICE, ADMIN})  # management_readers
+BACK_OFFICE = frozenset({BACKOFFICE})  # management_only
+ADMINISTRATOR = frozenset({ADMIN})  # admin_only
+CLIENTS = frozenset({CLIENT})  # client_required
+NOT_WALKED = {
+    "/static/<path:filename>": "files of the pages, no role",
+    "/dev/messages": "the local outbox viewer, refused outside development (messaging.views.local_only)",
+    "/dev/messages/<int:message_id>": "idem",
+    "/dev/messages/<int:message_id>/html": "idem",
+    "/dev/messages/<int:message_id>/pieces/<int:attachment_id>": "idem",
+}
+QUOTE_SUBSCRIPTION = "/devis/<int:quote_id>/souscription"
+LINK = "/souscription/<token>"
+# Who may pass each route; everyone else is refused: nobody logged in is sent to its login page,
+# a logged-in role (a client's session included) gets 403.
+ROLES_TABLE = {
+    # Logging in and out, passwords, the customer's link (its token opens it), the privacy page: anyone.
+    "/connexion": ANYONE, "/deconnexion": ANYONE, "/mot-de-passe": ANYONE, "/premiere-connexion": ANYONE,
+    "/premiere-connexion/envoye": ANYONE, "/mot-de-passe/initialiser/<token>": ANYONE,
+    "/espace-client/connexion": ANYONE, "/espace-client/deconnexion": ANYONE,
+    "/espace-client/mot-de-passe-oublie": ANYONE, "/espace-client/mot-de-passe-oublie/envoye": ANYONE,
+    "/espace-client/mot-de-passe/<token>": ANYONE, "/donnees-personnelles": ANYONE,
+    LINK: ANYONE, f"{LINK}/communes": ANYONE, f"{LINK}/devis.pdf": ANYONE, f"{LINK}/documents/<kind>": ANYONE,
+    f"{LINK}/etape/<int:step>": ANYONE, f"{LINK}/etape/<int:step>/enregistrer": ANYONE,
+    f"{LINK}/a-signer/<kind>": ANYONE, f"{LINK}/signature-choisie": ANYONE, f"{LINK}/lire/<kind>": ANYONE,
+    f"{LINK}/signature": ANYONE, f"{LINK}/signature/envoyer-documents": ANYONE,
+    f"{LINK}/signature/manuscrite": ANYONE, f"{LINK}/signature/document/<int:index>": ANYONE,
+    f"{LINK}/signature/document/<int:index>/page/<int:number>.png": ANYONE, f"{LINK}/signature/signer": ANYONE,
+    f"{LINK}/signature/renvoyer": ANYONE, f"{LINK}/signature/refuser": ANYONE, f"{LINK}/signature/signee": ANYONE,
+    f"{LINK}/signature/fichiers/<int:number>": ANYONE,
+    # Accueil, AGENDA, portfolio, synthesis, quotes and their PDF, contracts, exports, product sheets.
+    "/": STAFF, "/agenda/<int:event_id>/ouvrir": STAFF, "/portefeuille": STAFF, "/clients/<int:person_id>": STAFF,
+    "/devis/<int:quote_id>": STAFF, "/devis/<int:quote_id>/document": STAFF, "/contrats/<int:contract_id>": STAFF,
+    "/contrats/<int:contract_id>/documents/<int:stored_file_id>": STAFF, "/pieces/fichiers/<int:piece_file_id>": STAFF,
+    "/exports": STAFF, "/exports/devis-non-transformes.<fmt>": STAFF, "/exports/contrats.<fmt>": STAFF,
+    "/vente-directe/<code>": STAFF, "/vente-directe/<product_code>/documents/<kind>": STAFF,
+    "/vente-directe/<product_code>/documents/<kind>/<formula_code>": STAFF, "/api/communes": STAFF,
+    "/messages/<int:message_id>/renvoyer": STAFF,
+    # Selling and acting on the firm's dossiers.
+    "/agenda/<int:event_id>/cloturer": BROKERS, "/clients/<int:person_id>/nouveau-devis": BROKERS,
+    "/vente-directe/<product_code>/devis": BROKERS, "/devis/<int:quote_id>/besoins": BROKERS,
+    "/devis/<int:quote_id>/solutions": BROKERS, "/devis/<int:quote_id>/coordonnees": BROKERS,
+    "/devis/<int:quote_id>/recapitulatif": BROKERS, "/devis/<int:quote_id>/valider": BROKERS,
+    "/devis/<int:quote_id>/bulletin": BROKERS, "/devis/<int:quote_id>/modifier": BROKERS,
+    "/devis/<int:quote_id>/dupliquer": BROKERS, "/devis/<int:quote_id>/classer-sans-suite": BROKERS,
+    "/devis/<int:quote_id>/renvoyer": BROKERS, "/contrats/<int:contract_id>/pieces": BROKERS,
+    "/pieces/<int:piece_id>/fichiers": BROKERS, "/pieces/<int:piece_id>/supprimer": BROKERS,
+    "/devis/<int:quote_id>/souscrire": BROKERS,
+    f"{QUOTE_SUBSCRIPTION}/etape/<int:step>": BROKERS, f"{QUOTE_SUBSCRIPTION}/etape/<int:step>/enregistrer": BROKERS,
+    f"{QUOTE_SUBSCRIPTION}/a-signer/<kind>": BROKERS, f"{QUOTE_SUBSCRIPTION}/signature-choisie": BROKERS,
+    f"{QUOTE_SUBSCRIPTION}/lire/<kind>": BROKERS, f"{QUOTE_SUBSCRIPTION}/signature": BROKERS,
+    f"{QUOTE_SUBSCRIPTION}/signature/envoyer-documents": BROKERS, f"{QUOTE_SUBSCRIPTION}/signature/manuscrite": BROKERS,
+    f"{QUOTE_SUBSCRIPTION}/signature/document/<int:index>": BROKERS,
+    f"{QUOTE_SUBSCRIPTION}/signature/document/<int:index>/page/<int:number>.png": BROKERS,
+    f"{QUOTE_SUBSCRIPTION}/signature/signer": BROKERS, f"{QUOTE_SUBSCRIPTION}/signature/renvoyer": BROKERS,
+    f"{QUOTE_SUBSCRIPTION}/signature/refuser": BROKERS, f"{QUOTE_SUBSCRIPTION}/signature/signee": BROKERS,
+    f"{QUOTE_SUBSCRIPTION}/signature/fichiers/<int:number>": BROKERS,
+    # The back-office and the administrator read; the back-office alone decides.
+    "/journal": MANAGEMENT, "/gestion/messages-en-echec": MANAGEMENT, "/gestion/dossiers": MANAGEMENT,
+    "/gestion/dossiers/<int:contract_id>": MANAGEMENT, "/gestion/dossiers/<int:contract_id>/afficher": MANAGEMENT,
+    "/gestion/pieces/<int:piece_id>/valider": BACK_OFFICE, "/gestion/pieces/<int:piece_id>/refuser": BACK_OFFICE,
+    "/gestion/dossiers/<int:contract_id>/adhesion": BACK_OFFICE, "/exports/prelevements-sepa": BACK_OFFICE,
+    # Firms and accounts.
+    "/administration/": ADMINISTRATOR, "/administration/cabinets": ADMINISTRATOR,
+    "/administration/cabinets/nouveau": ADMINISTRATOR, "/administration/utilisateurs": ADMINISTRATOR,
+    "/administration/utilisateurs/inviter": ADMINISTRATOR,
+    "/administration/utilisateurs/<user_id>/desactiver": ADMINISTRATOR,
+    "/administration/utilisateurs/<user_id>/reactiver": ADMINISTRATOR,
+    "/administration/utilisateurs/<user_id>/renvoyer-lien": ADMINISTRATOR,
+    # The client's own space.
+    "/espace-client/": CLIENTS, "/espace-client/devis": CLIENTS, "/espace-client/contrats": CLIENTS,
+    "/espace-client/mes-infos": CLIENTS, "/espace-client/devis/<int:quote_id>/document": CLIENTS,
+    "/espace-client/contrats/<int:contract_id>/documents/<int:stored_file_id>": CLIENTS,
+    "/espace-client/pieces/<int:piece_id>/fichiers": CLIENTS, "/espace-client/pieces/fichiers/<int:piece_file_id>": CLIENTS,
+}
+ENDS_THE_SESSION = {"/deconnexion", "/espace-client/deconnexion"}  # walked last
 
 
-def back_office_urls(app, ids: dict) -> list[tuple[str, str]]:
-    """(method, url) of every back-office route of the URL map, its ids taken from `ids`."""
-    urls = []
-    for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith(BACK_OFFICE_ROUTES_PREFIX):
-            continue
+def refused_answer(rule: str, role: str, response) -> str | None:
+    """What is wrong with `response` for a role refused on `rule` (None: the exact refusal)."""
+    if role == ANONYMOUS:
+        login = "/espace-client/connexion" if rule.startswith("/espace-client/") else "/connexion"
+        location = response.headers.get("Location", "")
+        return None if response.status_code == 302 and location.split("?")[0] == login else f"not sent to {login}"
+    return None if response.status_code == 403 else "not 403"
+
+
+def passed_answer(rule: str, response) -> str | None:
+    """What is wrong with `response` for a role that may pass (None: it passed)."""
+    if rule in ENDS_THE_SESSION:  # logged out, then to the login page
+        return None if response.status_code == 302 else "not 302"
+    location = response.headers.get("Location", "").split("?")[0]
+    if response.status_code in (401, 403) or location in ("/connexion", "/espace-client/connexion"):
+        return "refused"
+    return "server error" if response.status_code >= 500 else None
+
+
+def test_every_route_answers_each_role_as_the_roles_table_says(app, client, client_space, make_user, outbox):
+    from portal.dossiers.models import PieceFile
+    from portal.messaging.models import Message
+    from portal.storage import StoredFile
+    from tests.integration.test_dossiers import a_pdf
+
+    rules = {rule.rule for rule in app.url_map.iter_rules()} - set(NOT_WALKED)
+    assert not rules - set(ROLES_TABLE), f"add the route to the roles table: {sorted(rules - set(ROLES_TABLE))}"
+    assert not set(ROLES_TABLE) - rules, f"no such route any more: {sorted(set(ROLES_TABLE) - rules)}"
+
+    # The objects the routes name, created once: Jean Dupont's e-signed contract, its piece
+    # sent from its client space, the broker's quote, client and agenda event; a user to deactivate.
+    contract, customer = client_space
+    piece = client_pieces()["rib"]
+    assert upload(customer, piece, "rib.pdf", a_pdf()).status_code == 302
+    make_user(email="gestion@mes-solutions-plus.fr", role=Role.BACKOFFICE)
+    make_user(email="admin@mes-solutions-plus.fr", role=Role.ADMIN)
+    quote = db.session.get(Quote, contract.quote_id)
+    colleague = make_user(email="collegue@cabinet-demo.fr", firm=quote.firm)
+    event_id = db.session.scalar(db.select(JournalEntry.id).where(JournalEntry.agenda_kind.is_not(None)))
+    ids = {"quote_id": quote.id, "person_id": quote.person_id, "event_id": event_id, "contract_id": contract.id,
+           "piece_id": piece.id, "piece_file_id": db.session.scalar(db.select(PieceFile.id)),
+           "stored_file_id": db.session.scalar(db.select(StoredFile.id).where(StoredFile.owner_type == "contract")),
+           "message_id": db.session.scalar(db.select(Message.id)), "user_id": colleague.id,
+           "token": link_of(outbox).rsplit("/", 1)[1], "step": 1, "index": 1, "number": 1, "fmt": "csv",
+           "code": "smat-active-tns", "product_code": "smat-active-tns", "kind": "ipid", "formula_code": "300"}
+    browsers = {ANONYMOUS: IsolatedClient(app, app.response_class, use_cookies=True), BROKER: client, CLIENT: customer,
+                BACKOFFICE: logged_in(app, "gestion@mes-solutions-plus.fr"),
+                ADMIN: logged_in(app, "admin@mes-solutions-plus.fr")}
+    tokens = {role: csrf_token(browser.get("/espace-client/" if role == CLIENT else "/connexion" if role == ANONYMOUS
+                                           else "/").get_data(as_text=True))
+              for role, browser in browsers.items()}
+
+    walked = sorted((rule for rule in app.url_map.iter_rules() if rule.rule not in NOT_WALKED),
+                    key=lambda rule: rule.rule in ENDS_THE_SESSION)
+    wrong = []
+    for rule in walked:
         with app.test_request_context():
             url = url_for(rule.endpoint, **{name: ids[name] for name in rule.arguments})  # KeyError: add the id
-        urls += [(method, url) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
-    return urls
-
-
-def test_a_broker_or_a_client_opening_any_back_office_url_is_refused(app, client, signing_dossier):
-    from portal.auth.models import ClientAccount
-    from portal.dossiers.models import Piece, PieceStatus
-    from tests.integration.test_dossiers import a_pdf, paper_contract, pieces, send
-
-    contract = paper_contract(signing_dossier)
-    assert send(client, client.get(f"/contrats/{contract.id}"), pieces()["rib"], "rib.pdf", a_pdf()).status_code == 302
-    piece_id = pieces()["rib"].id
-    urls = back_office_urls(app, {"contract_id": contract.id, "piece_id": piece_id})
-    assert {"/gestion/dossiers", f"/gestion/dossiers/{contract.id}", f"/gestion/pieces/{piece_id}/valider",
-            f"/gestion/pieces/{piece_id}/refuser", f"/gestion/dossiers/{contract.id}/adhesion",
-            f"/gestion/dossiers/{contract.id}/afficher"} <= {url for _, url in urls}
-
-    # The broker whose dossier it is: no link to them, and 403 everywhere, with a valid token.
-    home = client.get("/").get_data(as_text=True)
-    assert 'href="/gestion/dossiers"' not in home
-    token = csrf_token(home)
-    for method, url in urls:
-        response = client.open(url, method=method, data={"csrf_token": token, "motif": "x", "donnee": "nir"})
-        assert response.status_code == 403, f"broker {method} {url} → {response.status_code}"
-
-    # A client's session counts as none on a staff page: to the staff login, never the page.
-    account = db.session.get(ClientAccount, contract.client_account_id)  # made when the paper documents left
-    account.password_hash = "x"
-    db.session.commit()
-    customer = app.test_client()
-    with customer.session_transaction() as session:
-        session["_user_id"], session["epoch"] = f"c:{account.id}", account.session_epoch
-    for method, url in urls:
-        response = customer.open(url, method=method, data={"motif": "x", "donnee": "nir"})
-        assert response.status_code in (302, 400, 403), f"client {method} {url} → {response.status_code}"
-        if response.status_code == 302:
-            assert "/connexion" in response.headers["Location"]
-    db.session.expire_all()
-    assert db.session.get(Piece, piece_id).status is PieceStatus.RECUE
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for role, browser in browsers.items():
+                if rule.rule in ENDS_THE_SESSION:  # the previous logout ended the session and its token
+                    tokens[role] = csrf_token(browser.get("/mot-de-passe").get_data(as_text=True))
+                data = {"csrf_token": tokens[role], "motif": "x", "donnee": "nir"} if method == "POST" else None
+                response = browser.open(url, method=method, data=data)
+                passes = role in ROLES_TABLE[rule.rule]
+                problem = passed_answer(rule.rule, response) if passes else refused_answer(rule.rule, role, response)
+                if problem:
+                    wrong.append(f"{role} {method} {url} → {response.status_code} ({problem})")
+    assert not wrong, "\n".join(wrong)
+    # Only the back-office and the administrator had the NIR shown: one journal row each.
     assert db.session.scalar(db.select(db.func.count()).select_from(JournalEntry)
-                             .where(JournalEntry.action == "Donnée protégée affichée")) == 0
-
-
-def _client_space_urls(app):
-    """Every client-space page and action, ids filled with 1 (the role is refused before any id is read)."""
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("client_space."):
-            url = rule.rule
-            for name in rule.arguments:
-                url = url.replace(f"<int:{name}>", "1")
-            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                yield method, url
-
-
-def test_no_staff_role_opens_the_client_space(app, reader, client, dossier):
-    """The broker (`client`) and the back-office or administrator (`reader`): 403 on every client page."""
-    urls = list(_client_space_urls(app))
-    assert len(urls) >= 8
-    for browser in (client, reader):
-        token = csrf_token(browser.get("/").get_data(as_text=True))
-        for method, url in urls:
-            response = browser.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
-            assert response.status_code == 403, f"{method} {url} → {response.status_code}"
-
-
-def test_a_client_session_is_no_session_on_staff_pages(app, dossier):
-    make_client("client@exemple.fr")
-    browser = logged_in_client(app, "client@exemple.fr", PASSWORD)
-    for url in ("/", "/portefeuille", f"/devis/{dossier['quote']}", f"/clients/{dossier['person']}", "/exports",
-                "/administration/utilisateurs", "/journal"):
-        response = browser.get(url)
-        assert response.status_code == 302 and response.headers["Location"].startswith("/connexion"), url
-    assert browser.get("/espace-client/").status_code == 200
+                             .where(JournalEntry.action == "Donnée protégée affichée")) == 2

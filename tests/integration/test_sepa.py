@@ -16,6 +16,8 @@ from portal.journal.models import JournalEntry
 from portal.signature.models import Progress
 from portal.subscription.models import Subscription
 
+from tests.conftest import csrf_token
+
 from .signing import IBAN
 from .test_exports_and_daily import logged_in
 from .test_reminders import e_signed_contract
@@ -38,6 +40,12 @@ def created(app, signing_dossier, outbox, quote_day, make_user):
     app.config.update(SEPA_CREDITOR_IBAN="", SEPA_CREDITOR_BIC="")
 
 
+def sepa_file(browser, date: str):
+    """"Télécharger le fichier SEPA" on the exports page: a POST with the page's token."""
+    token = csrf_token(browser.get("/exports").get_data(as_text=True))
+    return browser.post("/exports/prelevements-sepa", data={"csrf_token": token, "date": date})
+
+
 def transactions(response) -> list[ET.Element]:
     assert response.status_code == 200 and response.mimetype == "application/xml"
     return ET.fromstring(response.data).findall(".//p:DrctDbtTxInf", NS)
@@ -45,7 +53,7 @@ def transactions(response) -> list[ET.Element]:
 
 def test_the_file_of_a_date_holds_each_contract_due_with_its_mandate_and_account(created):
     contract, backoffice = created
-    response = backoffice.get("/exports/prelevements-sepa?date=2026-12-05")
+    response = sepa_file(backoffice, "2026-12-05")
     assert 'filename="prelevements-sepa-2026-12-05.xml"' in response.headers["Content-Disposition"]
     [payment] = transactions(response)
     subscription = db.session.get(Subscription, contract.subscription_id)
@@ -68,9 +76,9 @@ def test_a_quarterly_contract_is_due_every_three_months_for_three_months(created
     contract, backoffice = created
     contract.periodicity = "trimestriel"
     db.session.commit()
-    assert len(transactions(backoffice.get("/exports/prelevements-sepa?date=2026-12-05"))) == 1
-    assert "Aucun prélèvement le 05/01/2027" in text(backoffice.get("/exports/prelevements-sepa?date=2027-01-05"))
-    [payment] = transactions(backoffice.get("/exports/prelevements-sepa?date=2027-03-05"))
+    assert len(transactions(sepa_file(backoffice, "2026-12-05"))) == 1
+    assert "Aucun prélèvement le 05/01/2027" in text(sepa_file(backoffice, "2027-01-05"))
+    [payment] = transactions(sepa_file(backoffice, "2027-03-05"))
     assert Decimal(payment.findtext("p:InstdAmt", namespaces=NS)) == contract.quote.monthly * 3
 
 
@@ -83,7 +91,7 @@ def test_a_quarterly_contract_is_due_every_three_months_for_three_months(created
     ("<script>", "Date invalide : saisissez-la au format jj/mm/aaaa.")])
 def test_a_date_without_debits_is_told_next_to_the_field_and_kept(created, typed, message):
     _, backoffice = created
-    response = backoffice.get("/exports/prelevements-sepa", query_string={"date": typed})
+    response = sepa_file(backoffice, typed)
     assert response.status_code == 422 and message in text(response)
     page = response.get_data(as_text=True)
     assert 'aria-describedby="date-prelevement-erreur"' in page
@@ -94,11 +102,11 @@ def test_only_created_adhesions_are_debited_and_the_insurer_s_account_is_require
     contract, backoffice = created
     contract.progress = Progress.DOSSIER_TRANSMIS
     db.session.commit()
-    assert "Aucun prélèvement le 05/12/2026" in text(backoffice.get("/exports/prelevements-sepa?date=2026-12-05"))
+    assert "Aucun prélèvement le 05/12/2026" in text(sepa_file(backoffice, "2026-12-05"))
     contract.progress = Progress.ADHESION_CREEE
     db.session.commit()
     app.config.update(SEPA_CREDITOR_IBAN="")
-    response = backoffice.get("/exports/prelevements-sepa?date=2026-12-05")
+    response = sepa_file(backoffice, "2026-12-05")
     assert response.status_code == 422 and "n'est pas configuré (SEPA_CREDITOR_IBAN et SEPA_CREDITOR_BIC)" in text(response)
 
 
@@ -106,6 +114,20 @@ def test_a_broker_or_the_administrator_may_not_have_the_file(app, client, create
     make_user(email="admin@mes-solutions-plus.fr", role=Role.ADMIN)
     admin = logged_in(app, "admin@mes-solutions-plus.fr")
     for browser in (client, admin):
-        assert browser.get("/exports/prelevements-sepa?date=2026-12-05").status_code == 403
+        assert sepa_file(browser, "2026-12-05").status_code == 403
         assert "Fichier de prélèvement SEPA" not in text(browser.get("/exports"))
     assert "Fichier de prélèvement SEPA" in text(created[1].get("/exports"))
+
+
+def test_the_file_is_had_by_a_form_with_its_token_never_by_a_link(created):
+    """Its download writes a journal row: never on a GET, never without the page's token."""
+    _, backoffice = created
+    form = text(backoffice.get("/exports"))
+    assert "Date de prélèvement" in form and "Télécharger le fichier SEPA" in form
+    assert backoffice.get("/exports/prelevements-sepa?date=2026-12-05").status_code == 405
+    assert backoffice.post("/exports/prelevements-sepa", data={"date": "2026-12-05"}).status_code == 400
+    assert db.session.scalar(select(db.func.count()).select_from(JournalEntry)
+                             .where(JournalEntry.action == "Fichier de prélèvement SEPA")) == 0
+    assert sepa_file(backoffice, "2026-12-05").status_code == 200
+    assert db.session.scalar(select(db.func.count()).select_from(JournalEntry)
+                             .where(JournalEntry.action == "Fichier de prélèvement SEPA")) == 1
