@@ -106,6 +106,15 @@ def send_client_link(account: ClientAccount, at: datetime, why: str = "tentative
     return True
 
 
+def password_link_while_none(account: ClientAccount | None) -> str | None:
+    """While the account has no password, a new link to create it (the e-mail that carries it
+    offers it instead of the login page; the previous link may be dead, it lives 7 days). None
+    once the password exists. The caller commits."""
+    if account is None or account.password_hash is not None:
+        return None
+    return current_app.config["BASE_URL"] + CLIENT_LINK_PATH + new_client_link(account)
+
+
 def _live_link(token: str, at: datetime) -> ClientPasswordLink:
     if not token or len(token) > 200:
         raise InvalidLink()

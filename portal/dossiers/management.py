@@ -11,8 +11,8 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import and_, exists, func, select, update
 
-from ..auth.client_links import CLIENT_LOGIN_PATH
-from ..auth.models import User
+from ..auth.client_links import CLIENT_LOGIN_PATH, password_link_while_none
+from ..auth.models import ClientAccount, User
 from ..catalog.loader import get_catalog
 from ..clock import now
 from ..extensions import db
@@ -83,7 +83,9 @@ def refuse_piece(piece: Piece, reason: str | None, actor: User, last_file_seen: 
     transition(piece, PieceStatus.EN_ATTENTE, actor=actor, action="Pièce en attente d'un nouveau fichier",
                detail=piece.label[:200])
     piece.refused_at, piece.refused_by_id, piece.refusal_reason = at, actor.id, reason
-    _tell_client(contract, PIECE_REFUSED_SUBJECT, "piece_refused", piece=piece, reason=reason)
+    account = db.session.get(ClientAccount, contract.client_account_id) if contract.client_account_id else None
+    _tell_client(contract, PIECE_REFUSED_SUBJECT, "piece_refused", piece=piece, reason=reason,
+                 password_link=password_link_while_none(account))
 
 
 def _claim_received(piece: Piece, last_file_seen: int | None, **values) -> None:

@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import current_app
 from sqlalchemy import exists, or_, select, update
 
-from ..auth.client_links import CLIENT_LINK_PATH, CLIENT_LOGIN_PATH, new_client_link
+from ..auth.client_links import CLIENT_LOGIN_PATH, password_link_while_none
 from ..auth.models import ClientAccount
 from ..catalog.loader import get_catalog
 from ..clock import PARIS, now
@@ -111,13 +111,10 @@ def _remind(contract: Contract, days: int) -> bool:
 
 
 def _password_link(contract: Contract) -> str | None:
-    """While the client's account has no password yet, a new link to create it, given instead of
-    the login page: the adhesion e-mail's lives CLIENT_LINK_LIFETIME (7 days), dead or nearly by
-    the reminders. None once the account has its password."""
+    """A new link to create the client's password while it has none: the adhesion e-mail's is
+    dead or nearly by the reminders."""
     account = db.session.get(ClientAccount, contract.client_account_id) if contract.client_account_id else None
-    if account is None or account.password_hash is not None:
-        return None
-    return current_app.config["BASE_URL"] + CLIENT_LINK_PATH + new_client_link(account)
+    return password_link_while_none(account)
 
 
 def _count(missing: int) -> str:

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.client_links import CLIENT_LINK_PATH, CLIENT_LOGIN_PATH, client_account_for, new_client_link
+from ..auth.client_links import CLIENT_LOGIN_PATH, client_account_for, password_link_while_none
 from ..catalog.loader import get_catalog
 from ..clock import as_utc, now, today
 from ..documents.product_documents import product_document
@@ -438,9 +438,7 @@ def _client_space(contract: Contract, quote: Quote) -> str | None:
     account is made on its first contract); the link to create its password while it has none."""
     account = client_account_for(quote.email, quote.person_id)
     contract.client_account_id = account.id
-    if account.password_hash is not None:
-        return None
-    return current_app.config["BASE_URL"] + CLIENT_LINK_PATH + new_client_link(account)
+    return password_link_while_none(account)
 
 
 def _progress_starts(contract: Contract, actor, agenda: AgendaNote | None = None) -> None:

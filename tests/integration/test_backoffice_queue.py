@@ -15,6 +15,7 @@ from portal.auth.models import Role
 from portal.dossiers import management
 from portal.dossiers.counts import piece_counts
 from portal.dossiers.models import Piece, PieceStatus
+from portal.auth.models import ClientAccount
 from portal.extensions import db
 from portal.journal.models import JournalEntry
 from portal.messaging.models import Message
@@ -204,7 +205,9 @@ def test_refusing_a_piece_tells_the_client_and_puts_it_back_en_attente(transmitt
     assert mail.to == "jean.dupont@exemple.fr" and mail.cc == "courtier@cabinet-demo.fr"
     assert f"la pièce justificative « {identity.label} »" in mail.body_text
     assert "Motif : Document illisible : la photo est floue." in mail.body_text
-    assert "http://localhost/espace-client/connexion" in mail.body_text and "espace-client/connexion" in mail.body_html
+    # The client has not created its password yet (the adhesion's link may be dead): a new link to create it.
+    assert "http://localhost/espace-client/mot-de-passe/" in mail.body_text
+    assert "espace-client/mot-de-passe/" in mail.body_html and "espace-client/connexion" not in mail.body_text
     assert "Ce message est envoyé automatiquement" in mail.body_text and "Cabinet Démo Courtage" in mail.body_text
     # The same document again is refused; a new one makes it "Reçue" again.
     page = client.get(f"/contrats/{transmitted.id}")
@@ -213,6 +216,13 @@ def test_refusing_a_piece_tells_the_client_and_puts_it_back_en_attente(transmitt
     assert "Ce document a été refusé par le service de gestion : envoyez-en un autre." in text(same)
     assert send(client, page, identity, "identite-2.jpg", a_jpeg()).status_code == 302
     assert pieces()["identite"].status is PieceStatus.RECUE
+    # Once the client has its password, a refusal leads to the client space's login.
+    db.session.get(ClientAccount, transmitted.client_account_id).password_hash = "défini"
+    db.session.commit()
+    assert post(manager, f"/gestion/dossiers/{transmitted.id}", f"/gestion/pieces/{identity.id}/refuser",
+                motif="Toujours illisible.").status_code == 302
+    [again] = outbox()[before + 1:]
+    assert "http://localhost/espace-client/connexion" in again.body_text and "mot-de-passe" not in again.body_text
 
 
 @pytest.mark.parametrize("reason, message", [
