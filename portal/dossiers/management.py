@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import and_, exists, func, select, update
 
 from ..auth.client_links import CLIENT_LOGIN_PATH, password_link_while_none
-from ..auth.models import ClientAccount, User
+from ..auth.models import User
 from ..catalog.loader import get_catalog
 from ..clock import now
 from ..extensions import db
@@ -83,9 +83,7 @@ def refuse_piece(piece: Piece, reason: str | None, actor: User, last_file_seen: 
     transition(piece, PieceStatus.EN_ATTENTE, actor=actor, action="Pièce en attente d'un nouveau fichier",
                detail=piece.label[:200])
     piece.refused_at, piece.refused_by_id, piece.refusal_reason = at, actor.id, reason
-    account = db.session.get(ClientAccount, contract.client_account_id) if contract.client_account_id else None
-    _tell_client(contract, PIECE_REFUSED_SUBJECT, "piece_refused", piece=piece, reason=reason,
-                 password_link=password_link_while_none(account))
+    tell_client(contract, PIECE_REFUSED_SUBJECT, "piece_refused", offer_password=True, piece=piece, reason=reason)
 
 
 def _claim_received(piece: Piece, last_file_seen: int | None, **values) -> None:
@@ -157,7 +155,7 @@ def create_adhesion(contract: Contract, actor: User) -> None:
     transition(contract, Progress.ADHESION_CREEE, actor=actor, action="Avancement",
                agenda=contract_note(contract, "adhesion_creee", "adhésion créée par le service de gestion"))
     contract.adhesion_created_at, contract.adhesion_created_by_id = at, actor.id
-    _tell_client(contract, ADHESION_CREATED_SUBJECT, "adhesion_created")
+    tell_client(contract, ADHESION_CREATED_SUBJECT, "adhesion_created")
 
 
 def reveal(contract: Contract, what: str, actor: User) -> dict[str, str]:
@@ -173,14 +171,17 @@ def reveal(contract: Contract, what: str, actor: User) -> dict[str, str]:
     return {"nir": subscription.nir or "", "spouse_nir": (subscription.spouse or {}).get("nir") or ""}
 
 
-def _tell_client(contract: Contract, subject: str, template: str, **context) -> None:
+def tell_client(contract: Contract, subject: str, template: str, *, offer_password: bool = False, **context) -> None:
     """An e-mail about the contract to its client, its broker in copy (the broker alone for a
-    client without an e-mail address)."""
+    client without an e-mail address), with the client space's login link; with
+    `offer_password`, an e-mail that asks the client to act there also carries a new link to
+    create its password while it has none (the previous link may be dead)."""
     quote = contract.quote
     product = get_catalog().product(contract.product_code)
+    password_link = password_link_while_none(contract.client_account) if offer_password else None
     queue_email(to=quote.email or quote.broker.email, cc=quote.broker.email, subject=subject, template=template,
                 context={"contract": contract, "quote": quote, "product": product, "firm": quote.firm,
-                         "formula": product.formula(contract.formula_code),
+                         "formula": product.formula(contract.formula_code), "password_link": password_link,
                          "login_link": current_app.config["BASE_URL"] + CLIENT_LOGIN_PATH, **context},
                 about=about("contract", contract.id), firm_id=contract.firm_id)
 

@@ -15,20 +15,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask import current_app
 from sqlalchemy import exists, or_, select, update
 
-from ..auth.client_links import CLIENT_LOGIN_PATH, password_link_while_none
-from ..auth.models import ClientAccount
-from ..catalog.loader import get_catalog
 from ..clock import PARIS, now
 from ..extensions import db
 from ..journal.service import record
-from ..messaging.service import about, queue_email
 from ..quotes.expiry import SYSTEM
 from ..signature.models import Contract, Progress, SignatureState
 from ..signature.service import contract_note
 from .models import MISSING_STATUSES, Piece
+from .management import tell_client
 from .service import pieces_of
 
 REMINDER_DAYS = (7, 14)
@@ -94,27 +90,13 @@ def _remind(contract: Contract, days: int) -> bool:
         .values({column: now()}).execution_options(synchronize_session=False)).rowcount
     if not claimed:
         return False
-    quote = contract.quote
-    product = get_catalog().product(contract.product_code)
     labels = [piece.label for piece in missing]
-    queue_email(to=quote.email, cc=quote.broker.email, subject=SUBJECT, template="pieces_reminder",
-                context={"contract": contract, "quote": quote, "product": product, "firm": quote.firm,
-                         "pieces": labels, "days": days,
-                         "login_link": current_app.config["BASE_URL"] + CLIENT_LOGIN_PATH,
-                         "password_link": _password_link(contract)},
-                about=about("contract", contract.id), firm_id=contract.firm_id)
+    tell_client(contract, SUBJECT, "pieces_reminder", offer_password=True, pieces=labels, days=days)
     record(actor=SYSTEM, object_type="contrat", object_id=contract.id, action=f"Relance J+{days} des pièces manquantes",
            detail="; ".join(labels), firm_id=contract.firm_id,
            agenda=contract_note(contract, f"relance_pieces_j{days}",
                                 f"relance J+{days} envoyée au client : {_count(len(labels))}"))
     return True
-
-
-def _password_link(contract: Contract) -> str | None:
-    """A new link to create the client's password while it has none: the adhesion e-mail's is
-    dead or nearly by the reminders."""
-    account = db.session.get(ClientAccount, contract.client_account_id) if contract.client_account_id else None
-    return password_link_while_none(account)
 
 
 def _count(missing: int) -> str:

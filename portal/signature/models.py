@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..auth.models import ClientAccount
 from ..clock import now
 from ..extensions import db
 from ..journal.service import tracked
@@ -144,6 +145,7 @@ class Contract(db.Model):
     proof_key: Mapped[str | None] = mapped_column(String(64))
 
     quote: Mapped[Quote] = relationship()
+    client_account: Mapped[ClientAccount | None] = relationship()
 
     @property
     def state_label(self) -> str:
