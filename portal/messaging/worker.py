@@ -59,6 +59,9 @@ def _scrubbed(body_text: str) -> dict:
 
 @dataclass
 class Round:
+    """What one call of deliver_round did, for its caller's log line: a report local to the
+    call, never shared between workers (each message is claimed by its own lease in SQL, and
+    the limit it guards is this call's batch size)."""
     jobs: int = 0
     attempted: int = 0
     sent: int = 0
