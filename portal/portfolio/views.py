@@ -101,7 +101,8 @@ def portfolio():
         products = {product.code for product in catalog.products}
         found = search.contracts(current_user, criteria, products, page) if searched else None
         return render_template("portfolio/search_contracts.html", found=found, criteria=criteria, catalog=catalog,
-                               progress_labels=PROGRESS_LABELS, signature_states=search.SIGNATURE_CHOICES,
+                               progress_options=[(progress.value, label) for progress, label in PROGRESS_LABELS.items()],
+                               signature_options=[(state.value, state.label) for state in search.SIGNATURE_CHOICES],
                                display_mobile=display_mobile)
     text = request.args.get("nom", "")
     found = search.people(current_user, text, page)
